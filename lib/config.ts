@@ -1,0 +1,119 @@
+import { ConfigError } from './errors.js';
+
+/** The validated, frozen configuration of CONTRACT.md ("Configuration"). */
+type Config = Readonly<{
+  secretId: string;
+  appid: string | undefined;
+  serviceId: string | undefined;
+  baseUrl: string;
+  /** `undefined` when `WECHATPAY_BACKUP_BASE_URL` is set to the empty string. */
+  backupBaseUrl: string | undefined;
+  timeoutMs: number;
+  maxAttempts: number;
+  secretTtlMs: number;
+}>;
+
+const DEFAULT_BASE_URL = 'https://api.mch.weixin.qq.com';
+const DEFAULT_BACKUP_BASE_URL = 'https://api2.mch.weixin.qq.com';
+const DEFAULT_TIMEOUT_MS = 8000;
+const DEFAULT_MAX_ATTEMPTS = 3;
+const DEFAULT_SECRET_TTL_SECONDS = 300;
+
+const APPID_PATTERN = /^[^\s]{1,32}$/;
+const SERVICE_ID_PATTERN = /^\d{1,32}$/;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const readInteger = (
+  env: Env,
+  name: string,
+  fallback: number,
+  limits: { min: number; max: number },
+  problems: string[],
+): number => {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < limits.min || value > limits.max) {
+    problems.push(`${name} must be an integer from ${limits.min} to ${limits.max}`);
+    return fallback;
+  }
+  return value;
+};
+
+const readBaseUrl = (env: Env, name: string, fallback: string, problems: string[]): string => {
+  const raw = env[name];
+  const value = raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push(`${name} is not a URL`);
+    return fallback;
+  }
+  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    problems.push(`${name} must be a plain https:// URL`);
+    return fallback;
+  }
+  return value.replace(/\/+$/, '');
+};
+
+const readOptionalId = (env: Env, name: string, pattern: RegExp, rule: string, problems: string[]): string | undefined => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!pattern.test(raw)) {
+    problems.push(`${name} must be ${rule}`);
+    return undefined;
+  }
+  return raw;
+};
+
+/**
+ * Reads and validates every variable of CONTRACT.md, gathering all problems into one error.
+ * The only reader of `process.env` in the code base; call it once, at init.
+ *
+ * @throws {ConfigError} `CONFIG_INVALID: ...` naming each missing or malformed variable.
+ * @example
+ * const config = readConfig(process.env);
+ */
+const readConfig = (env: Env = process.env): Config => {
+  const problems: string[] = [];
+
+  const secretId = env.WECHATPAY_SECRET_ID?.trim() ?? '';
+  if (secretId === '') problems.push('WECHATPAY_SECRET_ID is required');
+  else if (secretId.length > 2048) problems.push('WECHATPAY_SECRET_ID is too long');
+
+  const appid = readOptionalId(env, 'WECHATPAY_APPID', APPID_PATTERN, '1-32 non-blank characters', problems);
+  const serviceId = readOptionalId(env, 'WECHATPAY_SERVICE_ID', SERVICE_ID_PATTERN, '1-32 digits', problems);
+  const baseUrl = readBaseUrl(env, 'WECHATPAY_BASE_URL', DEFAULT_BASE_URL, problems);
+  const backupBaseUrl =
+    env.WECHATPAY_BACKUP_BASE_URL === ''
+      ? undefined
+      : readBaseUrl(env, 'WECHATPAY_BACKUP_BASE_URL', DEFAULT_BACKUP_BASE_URL, problems);
+  const timeoutMs = readInteger(env, 'WECHATPAY_TIMEOUT_MS', DEFAULT_TIMEOUT_MS, { min: 100, max: 900_000 }, problems);
+  const maxAttempts = readInteger(env, 'WECHATPAY_MAX_ATTEMPTS', DEFAULT_MAX_ATTEMPTS, { min: 1, max: 10 }, problems);
+  const secretTtlSeconds = readInteger(
+    env,
+    'WECHATPAY_SECRET_TTL_SECONDS',
+    DEFAULT_SECRET_TTL_SECONDS,
+    { min: 0, max: 86_400 },
+    problems,
+  );
+
+  if (problems.length > 0) {
+    throw new ConfigError('CONFIG_INVALID', problems.join('; '));
+  }
+  return Object.freeze({
+    secretId,
+    appid,
+    serviceId,
+    baseUrl,
+    backupBaseUrl: backupBaseUrl === baseUrl ? undefined : backupBaseUrl,
+    timeoutMs,
+    maxAttempts,
+    secretTtlMs: secretTtlSeconds * 1000,
+  });
+};
+
+export { readConfig, DEFAULT_BASE_URL, DEFAULT_BACKUP_BASE_URL };
+export type { Config, Env };
