@@ -115,5 +115,11 @@ const readConfig = (env: Env = process.env): Config => {
   });
 };
 
-export { readConfig, DEFAULT_BASE_URL, DEFAULT_BACKUP_BASE_URL };
+/**
+ * The logger's service name: `POWERTOOLS_SERVICE_NAME`, else `cancel-bill`. Separate from
+ * `readConfig` because the logger must exist even when the rest of the configuration is broken.
+ */
+const readServiceName = (env: Env = process.env): string => env.POWERTOOLS_SERVICE_NAME?.trim() || 'cancel-bill';
+
+export { readConfig, readServiceName, DEFAULT_BASE_URL, DEFAULT_BACKUP_BASE_URL };
 export type { Config, Env };

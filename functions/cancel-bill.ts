@@ -1,0 +1,24 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { readConfig, readServiceName } from '../lib/config.js';
+import { createDefaultDeps } from '../lib/deps.js';
+import { createHandler } from '../lib/handler.js';
+import type { Setup } from '../lib/handler.js';
+
+/** Lambda init: read the configuration once; a bad one is reported by every invocation, not thrown here. */
+const logger = new Logger({ serviceName: readServiceName(process.env) });
+const setup = ((): Setup => {
+  try {
+    const config = readConfig(process.env);
+    const deps = createDefaultDeps(config, logger);
+    // Overlap the secret fetch with the rest of the cold start; the handler awaits the shared
+    // in-flight fetch, and a failure here is retried there (never an init crash).
+    deps.secrets.get().catch(() => undefined);
+    return { logger, config, deps };
+  } catch (error) {
+    return { logger, error: error as Error };
+  }
+})();
+
+const handler = createHandler(setup);
+
+export { handler };

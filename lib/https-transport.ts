@@ -1,0 +1,180 @@
+import { Agent, request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { TransientError, WechatPayError } from './errors.js';
+import type { FailurePhase } from './errors.js';
+import type { HttpsRequest, HttpsResponse, HttpsTransport, MerchantCredentials } from './types.js';
+
+/** Replies of `wxv/*` are a few hundred bytes; anything near this is hostile or broken. */
+const MAX_REPLY_BYTES = 64 * 1024;
+/** The official v2 SDK's connect timeout. */
+const CONNECT_TIMEOUT_MS = 6000;
+/** Agents kept at once: the current credential version and the one before (requests in flight). */
+const MAX_AGENTS = 2;
+
+/** TLS alerts by which a server refuses our client certificate. */
+const CLIENT_CERT_ALERTS = /ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_UNKNOWN|CERTIFICATE_REVOKED|ACCESS_DENIED|HANDSHAKE_FAILURE)/;
+
+type TransportOptions = {
+  maxReplyBytes?: number;
+  connectTimeoutMs?: number;
+  /** Idle keep-alive sockets are closed after this long. */
+  idleSocketMs?: number;
+};
+
+const createAgent = (credentials: Pick<MerchantCredentials, 'tls'>, idleSocketMs: number): Agent => {
+  const identity =
+    credentials.tls.kind === 'pem'
+      ? { cert: credentials.tls.cert, key: credentials.tls.key }
+      : { pfx: credentials.tls.pfx, passphrase: credentials.tls.passphrase };
+  return new Agent({
+    keepAlive: true,
+    scheduling: 'lifo',
+    timeout: idleSocketMs,
+    minVersion: 'TLSv1.2',
+    // Explicit, so NODE_TLS_REJECT_UNAUTHORIZED cannot weaken it; trust comes from Node's default
+    // store plus NODE_EXTRA_CA_CERTS only (no `ca` option).
+    rejectUnauthorized: true,
+    ...identity,
+  });
+};
+
+const codeOf = (error: unknown): string =>
+  typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
+    ? (error as { code: string }).code
+    : '';
+
+/** Turns a socket-level failure into the contract's error, keeping the phase for failover decisions. */
+const toTransportError = (error: unknown, phase: FailurePhase, host: string): Error => {
+  if (error instanceof TransientError || error instanceof WechatPayError) return error;
+  const code = codeOf(error);
+  if (CLIENT_CERT_ALERTS.test(code)) {
+    return new WechatPayError('SSL_CERT_ERROR', `${host} refused the client certificate during the TLS handshake (${code})`, {
+      cause: error,
+    });
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new TransientError('DNS_FAILED', `cannot resolve ${host} (${code})`, { cause: error, phase: 'connect' });
+  }
+  if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+    return new TransientError('CONNECTION_REFUSED', `cannot connect to ${host} (${code})`, { cause: error, phase: 'connect' });
+  }
+  if (phase === 'connect' && (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /CERT|SIGNATURE/.test(code))) {
+    return new TransientError('TLS_HANDSHAKE_FAILED', `TLS handshake with ${host} failed (${code})`, { cause: error, phase });
+  }
+  const label = code === '' ? 'socket error' : code;
+  return new TransientError('CONNECTION_RESET', `connection to ${host} failed (${label})`, { cause: error, phase });
+};
+
+const readBody = (response: IncomingMessage, maxBytes: number, host: string): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const declared = Number(response.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      response.destroy();
+      reject(new WechatPayError('REPLY_TOO_LARGE', `${host} announced a reply of ${declared} bytes (limit ${maxBytes})`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        response.destroy(new WechatPayError('REPLY_TOO_LARGE', `${host} sent a reply over ${maxBytes} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    response.on('error', reject);
+    response.on('aborted', () => reject(new TransientError('CONNECTION_RESET', `${host} closed the reply early`)));
+    response.on('end', () => {
+      try {
+        resolve(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks, size)));
+      } catch {
+        reject(new WechatPayError('REPLY_NOT_UTF8', `${host} sent a reply that is not valid UTF-8`));
+      }
+    });
+  });
+
+/**
+ * Creates the HTTPS transport: one keep-alive Agent per credential version (built on first use,
+ * replaced when the secret's version changes), TLS 1.2 minimum, server certificate verified,
+ * a connect timeout and an overall per-attempt timeout, and a reply size cap enforced while reading.
+ *
+ * @throws {TransientError} from `request()`: DNS, refused, TLS handshake, reset, timeouts (`phase` says whether the request was sent).
+ * @throws {WechatPayError} from `request()`: `SSL_CERT_ERROR`, `REPLY_TOO_LARGE`, `REPLY_NOT_UTF8`.
+ */
+const createHttpsTransport = (options: TransportOptions = {}): HttpsTransport & { close(): void } => {
+  const maxReplyBytes = options.maxReplyBytes ?? MAX_REPLY_BYTES;
+  const connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+  const idleSocketMs = options.idleSocketMs ?? 50_000;
+  const agents = new Map<string, Agent>();
+
+  const agentFor = (credentials: HttpsRequest['credentials']): Agent => {
+    const existing = agents.get(credentials.version);
+    if (existing !== undefined) return existing;
+    const agent = createAgent(credentials, idleSocketMs);
+    agents.set(credentials.version, agent);
+    for (const [version, old] of agents) {
+      if (agents.size <= MAX_AGENTS) break;
+      old.destroy();
+      agents.delete(version);
+    }
+    return agent;
+  };
+
+  const request = (input: HttpsRequest): Promise<HttpsResponse> =>
+    new Promise<HttpsResponse>((resolve, reject) => {
+      const url = new URL(input.url);
+      const host = url.host;
+      let phase: FailurePhase = 'connect';
+      // A timeout destroys the request; the stream errors it causes must not hide it.
+      let timeoutError: TransientError | undefined;
+      const fail = (error: unknown): void => reject(toTransportError(timeoutError ?? error, phase, host));
+      const req = httpsRequest(url, {
+        method: 'POST',
+        agent: agentFor(input.credentials),
+        headers: { ...input.headers, 'Content-Length': Buffer.byteLength(input.body) },
+      });
+      const overall = setTimeout(() => {
+        const code = phase === 'connect' ? 'CONNECT_TIMEOUT' : 'READ_TIMEOUT';
+        timeoutError = new TransientError(code, `no reply from ${host} within ${input.timeoutMs} ms`, { phase });
+        req.destroy(timeoutError);
+      }, input.timeoutMs);
+      const connectTimer = setTimeout(() => {
+        if (phase === 'connect') {
+          timeoutError = new TransientError('CONNECT_TIMEOUT', `cannot connect to ${host} within ${connectTimeoutMs} ms`, {
+            phase,
+          });
+          req.destroy(timeoutError);
+        }
+      }, Math.min(connectTimeoutMs, input.timeoutMs));
+      req.on('socket', (socket) => {
+        if (req.reusedSocket) phase = 'sent';
+        else socket.once('secureConnect', () => (phase = 'sent'));
+      });
+      req.on('error', fail);
+      req.on('close', () => {
+        clearTimeout(overall);
+        clearTimeout(connectTimer);
+      });
+      req.on('response', (response) => {
+        readBody(response, maxReplyBytes, host).then(
+          (body) => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+          (error: unknown) => {
+            req.destroy();
+            fail(error);
+          },
+        );
+      });
+      req.end(input.body);
+    });
+
+  const close = (): void => {
+    for (const agent of agents.values()) agent.destroy();
+    agents.clear();
+  };
+
+  return { request, close };
+};
+
+export { createHttpsTransport, MAX_REPLY_BYTES };
+export type { TransportOptions };

@@ -1,0 +1,101 @@
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import type { GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
+import { ConfigError, TransientError, isAppError } from './errors.js';
+import { parseMerchantSecret } from './merchant-secret.js';
+import type { Clock, MerchantCredentials, SecretsLoader } from './types.js';
+
+/** The one method of `SecretsManagerClient` the loader needs; the client is passed in, never built here. */
+interface SecretsClient {
+  send(command: GetSecretValueCommand): Promise<GetSecretValueCommandOutput>;
+}
+
+type SecretsLoaderOptions = {
+  client: SecretsClient;
+  secretId: string;
+  ttlMs: number;
+  clock: Clock;
+  /** Called after each successful fetch (metrics, certificate expiry warning). */
+  onFetch?: (credentials: MerchantCredentials) => void;
+};
+
+const CONFIG_FAULTS: Readonly<Record<string, string>> = {
+  ResourceNotFoundException: 'SECRET_NOT_FOUND',
+  AccessDeniedException: 'SECRET_ACCESS_DENIED',
+  DecryptionFailure: 'SECRET_DECRYPT_FAILED',
+  InvalidRequestException: 'SECRET_UNAVAILABLE',
+  InvalidParameterException: 'SECRET_UNAVAILABLE',
+  UnrecognizedClientException: 'SECRET_ACCESS_DENIED',
+};
+
+/** Maps an SDK failure to the contract without copying the SDK's message (it may echo request data). */
+const toAppError = (error: unknown): Error => {
+  if (isAppError(error)) return error;
+  const name = error instanceof Error ? error.name : 'UnknownError';
+  const configCode = CONFIG_FAULTS[name];
+  if (configCode !== undefined) {
+    return new ConfigError(configCode, `Secrets Manager refused GetSecretValue (${name})`, { cause: error });
+  }
+  const metadata = (error as { $metadata?: { httpStatusCode?: number }; $fault?: string } | undefined) ?? {};
+  const status = metadata.$metadata?.httpStatusCode;
+  if (metadata.$fault === 'client' && status !== undefined && status !== 429 && name !== 'ThrottlingException') {
+    return new ConfigError('SECRET_UNAVAILABLE', `Secrets Manager refused GetSecretValue (${name})`, { cause: error });
+  }
+  return new TransientError('SECRET_FETCH_FAILED', `could not read the secret from Secrets Manager (${name})`, {
+    cause: error,
+    phase: 'connect',
+  });
+};
+
+/**
+ * Creates the secret loader: lazy GetSecretValue, a TTL cache, one in-flight fetch shared by
+ * concurrent callers, failures never cached. A refetch that fails transiently after the TTL keeps
+ * serving the previous credentials; a forced refresh (after a credential refusal) never does.
+ *
+ * @throws {ConfigError} from `get()`: the secret is missing, unreadable or malformed.
+ * @throws {TransientError} from `get()`: throttling or network failure with nothing cached.
+ */
+const createSecretsLoader = (options: SecretsLoaderOptions): SecretsLoader => {
+  const { client, secretId, ttlMs, clock, onFetch } = options;
+  let cached: { credentials: MerchantCredentials; expiresAt: number } | undefined;
+  let inFlight: Promise<MerchantCredentials> | undefined;
+
+  const fetchFresh = async (): Promise<MerchantCredentials> => {
+    let output: GetSecretValueCommandOutput;
+    try {
+      output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    } catch (error) {
+      throw toAppError(error);
+    }
+    if (typeof output.SecretString !== 'string') {
+      throw new ConfigError('SECRET_NOT_STRING', 'the secret has no SecretString (binary secrets are not supported)');
+    }
+    const credentials = parseMerchantSecret(output.SecretString, output.VersionId ?? 'unversioned', clock.now());
+    cached = { credentials, expiresAt: clock.now() + ttlMs };
+    onFetch?.(credentials);
+    return credentials;
+  };
+
+  const startFetch = (): Promise<MerchantCredentials> => {
+    inFlight ??= fetchFresh().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+
+  const get = async (getOptions?: { refresh?: boolean }): Promise<MerchantCredentials> => {
+    const refresh = getOptions?.refresh === true;
+    if (!refresh && cached !== undefined && clock.now() < cached.expiresAt) return cached.credentials;
+    const stale = refresh ? undefined : cached?.credentials;
+    try {
+      return await startFetch();
+    } catch (error) {
+      if (stale !== undefined && error instanceof TransientError) return stale;
+      throw error;
+    }
+  };
+
+  return { get };
+};
+
+export { createSecretsLoader };
+export type { SecretsClient, SecretsLoaderOptions };

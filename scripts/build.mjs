@@ -1,0 +1,27 @@
+// Builds the one deployable artifact of CONTRACT.md: dist/cancel-bill/index.mjs (+ source map).
+import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
+
+const outdir = 'dist/cancel-bill';
+await rm(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints: { index: 'functions/cancel-bill.ts' },
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  // The SDK's ESM entry points avoid `require("node:https")` shims and shrink the bundle.
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+});
+const bytes = Object.entries(result.metafile.outputs)
+  .filter(([file]) => file.endsWith('.mjs'))
+  .reduce((sum, [, output]) => sum + output.bytes, 0);
+console.log(`built ${outdir}/index.mjs (${(bytes / 1024).toFixed(1)} KiB)`);
