@@ -1,0 +1,90 @@
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** What one invocation of the bundle returned or threw. */
+type Invocation =
+  | { ok: true; result: unknown; ms: number }
+  | { ok: false; error: { name: string; message: string; keys: string[] }; ms: number };
+
+/** A warm "container" running the built bundle in a fresh Node process. */
+type LambdaProcess = {
+  invoke(event: unknown, options?: { timeoutMs?: number }): Promise<Invocation>;
+  /** Every line the process wrote to stdout and stderr so far. */
+  logs(): string[];
+  /** Parsed JSON log lines. */
+  records(): Record<string, unknown>[];
+  unhandled(): string[];
+  stop(): Promise<void>;
+};
+
+const RUNNER = fileURLToPath(new URL('./lambda-runner.mjs', import.meta.url));
+const BUNDLE = fileURLToPath(new URL('../../dist/cancel-bill/index.mjs', import.meta.url));
+
+/**
+ * Starts the built bundle in a child process with exactly `env` (plus PATH), as Lambda would:
+ * NODE_EXTRA_CA_CERTS is read at process start, so it must come through here.
+ */
+const startLambda = async (env: Record<string, string>, options: { execPath?: string } = {}): Promise<LambdaProcess> => {
+  const child: ChildProcess = fork(RUNNER, [], {
+    env: { PATH: process.env.PATH ?? '', CANCEL_BILL_BUNDLE: BUNDLE, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // CI sets CANCEL_BILL_NODE to the Lambda runtime's Node binary for the runtime-parity run.
+    execPath: options.execPath ?? process.env.CANCEL_BILL_NODE ?? process.execPath,
+    execArgv: ['--enable-source-maps'],
+  });
+  const lines: string[] = [];
+  const unhandled: string[] = [];
+  const collect = (stream: NodeJS.ReadableStream | null): void => {
+    let buffer = '';
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      buffer += chunk;
+      const parts = buffer.split('\n');
+      buffer = parts.pop() ?? '';
+      lines.push(...parts.filter((line) => line !== ''));
+    });
+  };
+  collect(child.stdout);
+  collect(child.stderr);
+  const pending = new Map<number, (invocation: Invocation) => void>();
+  let nextId = 1;
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`lambda process exited with ${code}: ${lines.join('\n')}`)));
+    child.on('message', (message: { id: number; ready?: boolean } & Invocation) => {
+      if (message.ready === true) resolve();
+      else if (message.id === -1 && !message.ok) unhandled.push(message.error.message);
+      else pending.get(message.id)?.(message);
+      pending.delete(message.id);
+    });
+  });
+  return {
+    invoke: (event, invokeOptions) =>
+      new Promise((resolve) => {
+        const id = nextId++;
+        pending.set(id, resolve);
+        child.send({ id, event, timeoutMs: invokeOptions?.timeoutMs ?? 30_000 });
+      }),
+    logs: () => [...lines],
+    records: () =>
+      lines.flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      }),
+    unhandled: () => [...unhandled],
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.removeAllListeners('exit');
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+};
+
+export { startLambda };
+export type { Invocation, LambdaProcess };

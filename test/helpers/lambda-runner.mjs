@@ -1,0 +1,36 @@
+// A stand-in Lambda container: loads the built bundle once and runs invocations sent over IPC.
+// Logs go to this process's stdout/stderr, which the parent captures.
+import { pathToFileURL } from 'node:url';
+
+const bundle = process.env.CANCEL_BILL_BUNDLE;
+const { handler } = await import(pathToFileURL(bundle).href);
+let sequence = 0;
+
+process.on('message', async (message) => {
+  const { id, event, timeoutMs } = message;
+  sequence += 1;
+  const deadline = Date.now() + timeoutMs;
+  const context = {
+    awsRequestId: `req-${process.pid}-${sequence}`,
+    functionName: 'cancel-bill-test-cancelBill',
+    functionVersion: '$LATEST',
+    memoryLimitInMB: '256',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+  const started = performance.now();
+  try {
+    const result = await handler(event, context);
+    process.send({ id, ok: true, result, ms: performance.now() - started });
+  } catch (error) {
+    process.send({
+      id,
+      ok: false,
+      error: { name: error?.name, message: error?.message, keys: Object.keys(error ?? {}) },
+      ms: performance.now() - started,
+    });
+  }
+});
+process.on('unhandledRejection', (reason) => {
+  process.send({ id: -1, ok: false, error: { name: 'UnhandledRejection', message: String(reason) } });
+});
+process.send({ id: 0, ready: true });

@@ -1,0 +1,278 @@
+import { describe, expect, it } from 'vitest';
+import { backoffMs, createCanceller } from '../../lib/cancel-bill.js';
+import type { CancelTrace } from '../../lib/cancel-bill.js';
+import type { CancelCommand } from '../../lib/command.js';
+import {
+  ConfigError,
+  OrderNotFoundError,
+  OrderStateError,
+  SignatureError,
+  TransientError,
+  WechatPayError,
+} from '../../lib/errors.js';
+import { createHostSelector } from '../../lib/host-selector.js';
+import type { MerchantCredentials } from '../../lib/types.js';
+import { createFakeClock, fakeCredentials } from '../helpers/fake-deps.js';
+
+type Call = { baseUrl: string; path: string; fields: Record<string, string>; credentials: MerchantCredentials; timeoutMs: number };
+type Step = Record<string, string> | Error;
+
+const COMMAND: CancelCommand = {
+  out_order_no: '1234323JKHDFE1243252',
+  reason: '用户投诉',
+  service_id: '2002000000000558128851361561536',
+  appid: 'wxd678efh567hg6787',
+};
+const PRIMARY = 'https://primary.test';
+const BACKUP = 'https://backup.test';
+const REVOKED_REPLY = { result_code: 'SUCCESS', out_order_no: COMMAND.out_order_no, order_id: '15646546545165651651' };
+const queryReply = (state: string): Record<string, string> => ({ result_code: 'SUCCESS', state, order_id: '15646546545165651651' });
+
+/** A canceller over a scripted client: each call takes the next step of the script for its path. */
+const setUp = (script: { cancel?: Step[]; query?: Step[] }, options: { maxAttempts?: number; backup?: string } = {}) => {
+  const clock = createFakeClock();
+  const calls: Call[] = [];
+  const queues = { 'wxv/cancelbill': [...(script.cancel ?? [])], 'wxv/queryrentbill': [...(script.query ?? [])] };
+  const secretFetches: boolean[] = [];
+  let version = 0;
+  const canceller = createCanceller(
+    {
+      client: {
+        call: async (input) => {
+          calls.push(input as Call);
+          const step = queues[input.path].shift();
+          if (step === undefined) throw new Error(`unscripted call to ${input.path}`);
+          if (step instanceof Error) throw step;
+          return step;
+        },
+      },
+      secrets: {
+        get: async (opts) => {
+          secretFetches.push(opts?.refresh === true);
+          version += 1;
+          return fakeCredentials({ version: `v${version}` });
+        },
+      },
+      hosts: createHostSelector({ primary: PRIMARY, backup: options.backup ?? BACKUP, clock }),
+      clock,
+      random: () => 0.5,
+    },
+    { timeoutMs: 8000, maxAttempts: options.maxAttempts ?? 3 },
+  );
+  const trace: CancelTrace = { attempts: 0, host: undefined, secretRefreshed: false };
+  const run = (deadlineMs = 60_000) => canceller.cancel(COMMAND, clock.now() + deadlineMs, trace);
+  return { run, calls, trace, clock, secretFetches };
+};
+
+const systemError = () => new TransientError('SYSTEMERROR', 'busy', { phase: 'sent' });
+const refused = () => new TransientError('CONNECTION_REFUSED', 'refused', { phase: 'connect' });
+
+describe('cancel-bill', () => {
+  it('cancels a cancellable order in one signed call', async () => {
+    // Prepare
+    const { run, calls, trace } = setUp({ cancel: [REVOKED_REPLY] });
+
+    // Act
+    const result = await run();
+
+    // Assess
+    expect(result).toEqual({ out_order_no: COMMAND.out_order_no, order_id: '15646546545165651651', state: 'REVOKED', already_cancelled: false });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.fields).toEqual({ version: '1.0', ...COMMAND });
+    expect(trace).toMatchObject({ attempts: 1, host: 'primary' });
+  });
+
+  it.each([
+    { name: 'REVOKED after INVALID_ORDER_STATE', code: 'INVALID_ORDER_STATE', state: 'REVOKED' },
+    { name: 'EXPIRED after PARAM_ERROR', code: 'PARAM_ERROR', state: 'EXPIRED' },
+  ])('answers $name from queryrentbill as already cancelled', async ({ code, state }) => {
+    // Prepare
+    const { run, calls } = setUp({ cancel: [new WechatPayError(code, 'refused')], query: [queryReply(state)] });
+
+    // Act
+    const result = await run();
+
+    // Assess
+    expect(result).toMatchObject({ state, already_cancelled: true, order_id: '15646546545165651651' });
+    expect(calls.map((c) => c.path)).toEqual(['wxv/cancelbill', 'wxv/queryrentbill']);
+    expect(calls[1]?.fields).toEqual({ version: '1.0', appid: COMMAND.appid, service_id: COMMAND.service_id, out_order_no: COMMAND.out_order_no });
+  });
+
+  it.each(['FINISHED', 'USER_PAID'])('turns a refusal on a %s order into OrderStateError', async (state) => {
+    // Prepare
+    const { run } = setUp({ cancel: [new WechatPayError('INVALID_ORDER_STATE', 'refused')], query: [queryReply(state)] });
+
+    // Act
+    const outcome = run();
+
+    // Assess
+    await expect(outcome).rejects.toThrow(OrderStateError);
+    await expect(outcome).rejects.toThrow(/^INVALID_ORDER_STATE: .*can no longer be cancelled/);
+  });
+
+  it('keeps a genuine PARAM_ERROR when the order is still cancellable', async () => {
+    // Prepare
+    const { run } = setUp({ cancel: [new WechatPayError('PARAM_ERROR', 'bad')], query: [queryReply('CREATED')] });
+
+    // Act / Assess
+    await expect(run()).rejects.toThrow(/^PARAM_ERROR: bad/);
+  });
+
+  it('passes OrderNotFoundError through without retrying', async () => {
+    // Prepare
+    const { run, calls } = setUp({ cancel: [new OrderNotFoundError('ORDERNOTEXIST', 'no such order')] });
+
+    // Act / Assess
+    await expect(run()).rejects.toThrow(OrderNotFoundError);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('retries SYSTEMERROR with backoff and succeeds', async () => {
+    // Prepare
+    const { run, calls, clock } = setUp({ cancel: [systemError(), systemError(), REVOKED_REPLY] });
+
+    // Act
+    const result = await run();
+
+    // Assess
+    expect(result.already_cancelled).toBe(false);
+    expect(calls).toHaveLength(3);
+    expect(clock.sleeps).toEqual([backoffMs(1, false, () => 0.5), backoffMs(2, false, () => 0.5)]);
+  });
+
+  it('asks queryrentbill after the last sent-phase failure and reports a revoked order as cancelled', async () => {
+    // Prepare
+    const { run, calls } = setUp({ cancel: [systemError(), systemError(), systemError()], query: [queryReply('REVOKED')] });
+
+    // Act
+    const result = await run();
+
+    // Assess
+    expect(result).toMatchObject({ state: 'REVOKED', already_cancelled: true });
+    expect(calls.map((c) => c.path)).toEqual(['wxv/cancelbill', 'wxv/cancelbill', 'wxv/cancelbill', 'wxv/queryrentbill']);
+  });
+
+  it('throws the TransientError when retries run out and the order is still open', async () => {
+    // Prepare
+    const { run } = setUp({ cancel: [systemError(), systemError(), systemError()], query: [queryReply('CREATED')] });
+
+    // Act / Assess
+    await expect(run()).rejects.toThrow(TransientError);
+  });
+
+  it('moves to the backup host after a connection-level failure and stays there', async () => {
+    // Prepare
+    const { run, calls, trace } = setUp({ cancel: [refused(), REVOKED_REPLY] });
+
+    // Act
+    await run();
+
+    // Assess
+    expect(calls.map((c) => c.baseUrl)).toEqual([PRIMARY, BACKUP]);
+    expect(trace.host).toBe('backup');
+  });
+
+  it('does not switch hosts after a read timeout', async () => {
+    // Prepare
+    const timeout = new TransientError('READ_TIMEOUT', 'slow', { phase: 'sent' });
+    const { run, calls } = setUp({ cancel: [timeout, REVOKED_REPLY] });
+
+    // Act
+    await run();
+
+    // Assess
+    expect(calls.map((c) => c.baseUrl)).toEqual([PRIMARY, PRIMARY]);
+  });
+
+  it.each([
+    { name: 'SIGNERROR', error: () => new WechatPayError('SIGNERROR', '签名错误') },
+    { name: 'certificate refusal', error: () => new WechatPayError('NO_CLIENT_CERT', 'no certificate') },
+  ])('fetches the secret afresh once after a $name and retries', async ({ error }) => {
+    // Prepare
+    const { run, calls, secretFetches, trace } = setUp({ cancel: [error(), REVOKED_REPLY] }, { maxAttempts: 1 });
+
+    // Act
+    await run();
+
+    // Assess
+    expect(secretFetches).toEqual([false, true]);
+    expect(calls.map((c) => c.credentials.version)).toEqual(['v1', 'v2']);
+    expect(trace.secretRefreshed).toBe(true);
+  });
+
+  it('refreshes the secret only once when the refusal persists', async () => {
+    // Prepare
+    const { run, secretFetches } = setUp({
+      cancel: [new WechatPayError('SIGNERROR', 'x'), new WechatPayError('SIGNERROR', 'x')],
+    });
+
+    // Act / Assess
+    await expect(run()).rejects.toThrow(/^SIGNERROR/);
+    expect(secretFetches).toEqual([false, true]);
+  });
+
+  it.each([
+    { name: 'SignatureError', error: new SignatureError('SIGN_MISMATCH', 'bad sign') },
+    { name: 'NOAUTH', error: new WechatPayError('NOAUTH', 'no permission') },
+  ])('does not retry a $name', async ({ error }) => {
+    // Prepare
+    const { run, calls } = setUp({ cancel: [error] });
+
+    // Act / Assess
+    await expect(run()).rejects.toBe(error);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('propagates a ConfigError from the secret', async () => {
+    // Prepare
+    const clock = createFakeClock();
+    const canceller = createCanceller(
+      {
+        client: { call: async () => REVOKED_REPLY },
+        secrets: { get: async () => Promise.reject(new ConfigError('SECRET_NOT_FOUND', 'missing')) },
+        hosts: createHostSelector({ primary: PRIMARY, backup: undefined, clock }),
+        clock,
+        random: () => 0,
+      },
+      { timeoutMs: 1000, maxAttempts: 3 },
+    );
+
+    // Act / Assess
+    await expect(canceller.cancel(COMMAND, clock.now() + 5000, { attempts: 0, host: undefined, secretRefreshed: false })).rejects.toThrow(
+      ConfigError,
+    );
+  });
+
+  it('never starts an attempt past the deadline', async () => {
+    // Prepare
+    const { run, calls } = setUp({ cancel: [systemError(), systemError(), systemError()] });
+
+    // Act
+    const outcome = run(500);
+
+    // Assess
+    await expect(outcome).rejects.toThrow(TransientError);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.timeoutMs).toBeLessThanOrEqual(500);
+  });
+
+  it('bounds each attempt by the configured timeout', async () => {
+    // Prepare
+    const { run, calls } = setUp({ cancel: [REVOKED_REPLY] });
+
+    // Act
+    await run(60_000);
+
+    // Assess
+    expect(calls[0]?.timeoutMs).toBe(8000);
+  });
+
+  it('waits longer after a rate limit', () => {
+    // Prepare / Act
+    const normal = backoffMs(1, false, () => 0.5);
+    const limited = backoffMs(1, true, () => 0.5);
+
+    // Assess
+    expect(limited).toBeGreaterThan(normal * 4);
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { BACKUP_STICKY_MS, createHostSelector } from '../../lib/host-selector.js';
+import { createFakeClock } from '../helpers/fake-deps.js';
+
+const PRIMARY = 'https://api.mch.weixin.qq.com';
+const BACKUP = 'https://api2.mch.weixin.qq.com';
+
+describe('host-selector', () => {
+  it('starts on the primary host', () => {
+    // Prepare
+    const hosts = createHostSelector({ primary: PRIMARY, backup: BACKUP, clock: createFakeClock() });
+
+    // Act / Assess
+    expect(hosts.pick()).toEqual({ baseUrl: PRIMARY, role: 'primary' });
+  });
+
+  it('stays on the backup for the sticky window after a primary connect failure, then returns', () => {
+    // Prepare
+    const clock = createFakeClock();
+    const hosts = createHostSelector({ primary: PRIMARY, backup: BACKUP, clock });
+
+    // Act
+    hosts.reportConnectFailure('primary');
+    const during = hosts.pick();
+    clock.advance(BACKUP_STICKY_MS - 1);
+    const justBefore = hosts.pick();
+    clock.advance(1);
+    const after = hosts.pick();
+
+    // Assess
+    expect([during.role, justBefore.role, after.role]).toEqual(['backup', 'backup', 'primary']);
+  });
+
+  it('goes back to the primary at once when the backup cannot connect', () => {
+    // Prepare
+    const hosts = createHostSelector({ primary: PRIMARY, backup: BACKUP, clock: createFakeClock() });
+    hosts.reportConnectFailure('primary');
+
+    // Act
+    hosts.reportConnectFailure('backup');
+
+    // Assess
+    expect(hosts.pick().role).toBe('primary');
+  });
+
+  it('always picks the primary when no backup is configured', () => {
+    // Prepare
+    const hosts = createHostSelector({ primary: PRIMARY, backup: undefined, clock: createFakeClock() });
+
+    // Act
+    hosts.reportConnectFailure('primary');
+
+    // Assess
+    expect(hosts.pick()).toEqual({ baseUrl: PRIMARY, role: 'primary' });
+  });
+});
