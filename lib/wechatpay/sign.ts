@@ -1,0 +1,75 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+
+/** The only sign type this client sends and accepts (spec §2, §3). */
+const SignType = {
+  HMAC_SHA256: 'HMAC-SHA256',
+} as const;
+type SignType = (typeof SignType)[keyof typeof SignType];
+
+/** A well-formed HMAC-SHA256 `sign`: 64 hex digits (spec §8 step 3). */
+const HEX_SIGN = /^[0-9A-Fa-f]{64}$/;
+
+const NONCE_LENGTH = 32;
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** Bytes at or above this value are rejected so that `byte % 62` stays uniform (4 * 62 = 248). */
+const NONCE_BYTE_LIMIT = 248;
+
+/** Orders keys by Unicode code point, which is the order of their UTF-8 bytes (spec §7 step 3). */
+const compareCodePoints = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/**
+ * Builds `stringA` (spec §7 steps 2–4): drops `sign` and empty or undefined values, sorts the keys
+ * by code point and joins `k=v` pairs with `&`. Values are used raw: no escaping, no trimming.
+ *
+ * @example canonicalize({ b: '2', a: '1', c: '' }) // 'a=1&b=2'
+ */
+const canonicalize = (fields: Readonly<Record<string, string | undefined>>): string =>
+  Object.entries(fields)
+    .filter((entry): entry is [string, string] => entry[0] !== 'sign' && entry[1] !== undefined && entry[1] !== '')
+    .sort(([a], [b]) => compareCodePoints(a, b))
+    .map(([key, value]) => `${key}=${value}`)
+    .join('&');
+
+/**
+ * Computes the HMAC-SHA256 `sign` of a field set (spec §7 steps 5–6): upper-case hex of
+ * HMAC-SHA256(`stringA&key=<apiKey>`), keyed with the same APIv2 key.
+ *
+ * The key bytes are fed to the HMAC straight from the KeyObject, never turned into a string.
+ * @throws {TypeError} `apiKey` is not a secret KeyObject.
+ */
+const sign = (fields: Readonly<Record<string, string | undefined>>, apiKey: KeyObject): string =>
+  createHmac('sha256', apiKey)
+    .update(`${canonicalize(fields)}&key=`, 'utf8')
+    .update(apiKey.export())
+    .digest('hex')
+    .toUpperCase();
+
+/**
+ * Checks the `sign` of a received field set over every other non-empty field, known or not
+ * (spec §8 step 3). Only a 64-hex-digit `sign` can verify; hex case is not significant. The
+ * comparison runs in constant time on equal-length buffers.
+ */
+const verify = (fields: Readonly<Record<string, string | undefined>>, apiKey: KeyObject): boolean => {
+  const received = fields.sign;
+  if (received === undefined || !HEX_SIGN.test(received)) return false;
+  return timingSafeEqual(Buffer.from(sign(fields, apiKey), 'hex'), Buffer.from(received, 'hex'));
+};
+
+/**
+ * Returns a `nonce_str` of 32 base62 characters from a CSPRNG (spec §3, §7). Bytes that would
+ * bias the modulo are rejected and redrawn.
+ *
+ * @param source random byte source; only tests pass one.
+ */
+const createNonce = (source: (size: number) => Buffer = randomBytes): string => {
+  let nonce = '';
+  while (nonce.length < NONCE_LENGTH) {
+    for (const byte of source(NONCE_LENGTH)) {
+      if (byte < NONCE_BYTE_LIMIT && nonce.length < NONCE_LENGTH) nonce += BASE62.charAt(byte % BASE62.length);
+    }
+  }
+  return nonce;
+};
+
+export { SignType, canonicalize, sign, verify, createNonce };

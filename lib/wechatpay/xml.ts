@@ -1,0 +1,110 @@
+import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { MatcherView } from 'fast-xml-parser';
+import { FailurePhase, TransientError, WechatPayError } from '../errors.js';
+
+const ROOT = 'xml';
+const TEXT_NODE = '#text';
+/** Not a valid XML name, so it can never collide with a field name. */
+const CDATA_NODE = '#cdata';
+const MAX_FIELDS = 64;
+const MAX_VALUE_CHARS = 8192;
+
+/** Field names we send: plain identifiers (also keeps builder-reserved keys out). */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Values holding any of these go in CDATA (spec §9). */
+const NEEDS_CDATA = /[<>&'"]/;
+/** A DTD can declare entities (billion laughs, external entities): refuse before parsing (spec §9). */
+const DTD_MARKUP = /<!(?:DOCTYPE|ENTITY)/i;
+/** Names that would reach an object's prototype machinery. */
+const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
+
+const invalidReply = (detail: string): TransientError =>
+  new TransientError('INVALID_REPLY', detail, { phase: FailurePhase.SENT });
+
+/** Called on every opening tag: refuse a foreign root and nested fields before any object is built. */
+const checkTag = (name: string, matcher: MatcherView | string): string => {
+  // With `jPath: false` the parser passes its matcher, never a path string.
+  const depth = (matcher as MatcherView).getDepth();
+  if (depth === 1 && name !== ROOT) throw invalidReply('the reply root element is not <xml>');
+  if (depth > 2) throw new WechatPayError('XML_NESTED_FIELD', `the reply nests element <${name}> inside a field`);
+  return name;
+};
+
+const refuseForbiddenName = (name: string): string => {
+  if (FORBIDDEN_NAMES.has(name)) throw new WechatPayError('XML_FORBIDDEN_FIELD', `the reply holds the forbidden element <${name}>`);
+  return name;
+};
+
+// Built once. Only the five predefined XML entities are decoded: DTDs are refused above, so no
+// other entity can be declared, and `htmlEntities` stays off (no HTML or numeric references).
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  parseTagValue: false,
+  trimValues: false,
+  processEntities: true,
+  htmlEntities: false,
+  jPath: false,
+  isArray: () => true,
+  transformTagName: refuseForbiddenName,
+  updateTag: checkTag,
+});
+
+const builder = new XMLBuilder({ cdataPropName: CDATA_NODE, suppressEmptyNode: false, format: false });
+
+/**
+ * Builds the request body: root `<xml>`, no declaration, one child per field; values holding any of
+ * `< > & ' "` are CDATA-wrapped, others are plain text (spec §9).
+ *
+ * @throws {WechatPayError} `XML_UNSAFE_FIELD` when a name is not a plain identifier or a value
+ *   contains `]]>` (validation rejects such input earlier; this guards the invariant).
+ */
+const toXml = (fields: Readonly<Record<string, string>>): string => {
+  const children: Record<string, string | Record<string, string>> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    if (!FIELD_NAME.test(name) || value.includes(']]>')) {
+      throw new WechatPayError('XML_UNSAFE_FIELD', `field ${FIELD_NAME.test(name) ? name : '(invalid name)'} cannot be written as XML`);
+    }
+    children[name] = NEEDS_CDATA.test(value) ? { [CDATA_NODE]: value } : value;
+  }
+  return builder.build({ [ROOT]: children }) as string;
+};
+
+/**
+ * Parses a reply into a flat map of the `<xml>` root's children, every value a string exactly as
+ * sent (CDATA unwrapped, nothing trimmed or coerced). The XML declaration is ignored.
+ *
+ * @throws {TransientError} `INVALID_REPLY` (phase `sent`): empty, not well-formed, or not rooted at `<xml>` (spec §5).
+ * @throws {WechatPayError} a hostile shape: `XML_DOCTYPE_REFUSED`, `XML_FORBIDDEN_FIELD`,
+ *   `XML_NESTED_FIELD`, `XML_DUPLICATE_FIELD`, `XML_UNEXPECTED_TEXT`, `XML_TOO_LARGE`.
+ */
+const fromXml = (text: string): Record<string, string> => {
+  if (text.trim() === '') throw invalidReply('the reply body is empty');
+  if (DTD_MARKUP.test(text)) throw new WechatPayError('XML_DOCTYPE_REFUSED', 'the reply declares a DTD or entities');
+  // The parser itself is lenient (it accepts unclosed tags); the validator is not.
+  if (XMLValidator.validate(text) !== true) throw invalidReply('the reply is not well-formed XML');
+
+  const document = parser.parse(text) as { [ROOT]: [string | Record<string, string | string[]>] };
+  const [root] = document[ROOT];
+  const children = typeof root === 'string' ? { [TEXT_NODE]: root } : root;
+
+  const { [TEXT_NODE]: looseText = '', ...elements } = children;
+  // Whitespace between fields is layout; any other text directly under the root is not a field.
+  if (String(looseText).trim() !== '') throw new WechatPayError('XML_UNEXPECTED_TEXT', 'the reply has text outside its fields');
+  const entries = Object.entries(elements) as [string, [string, ...string[]]][];
+  if (entries.length > MAX_FIELDS) throw new WechatPayError('XML_TOO_LARGE', `the reply has more than ${MAX_FIELDS} fields`);
+
+  const fields: [string, string][] = [];
+  // Every element is parsed as an array, so a repeated field is seen instead of "last one wins".
+  for (const [name, [value, ...duplicates]] of entries) {
+    if (duplicates.length > 0) throw new WechatPayError('XML_DUPLICATE_FIELD', `the reply repeats field ${name}`);
+    if (value.length > MAX_VALUE_CHARS) {
+      throw new WechatPayError('XML_TOO_LARGE', `field ${name} is longer than ${MAX_VALUE_CHARS} characters`);
+    }
+    fields.push([name, value]);
+  }
+  return Object.fromEntries(fields);
+};
+
+export { toXml, fromXml };

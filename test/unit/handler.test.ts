@@ -1,0 +1,133 @@
+import type { Context } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../lib/config.js';
+import type { Deps } from '../../lib/deps.js';
+import { ConfigError } from '../../lib/errors.js';
+import { createHandler } from '../../lib/handler.js';
+import { createHostSelector } from '../../lib/host-selector.js';
+import type { HttpsRequest, HttpsResponse } from '../../lib/types.js';
+import { sign } from '../../lib/wechatpay/index.js';
+import { createFakeClock, fakeCredentials } from '../helpers/fake-deps.js';
+
+const ORDER = '1234323JKHDFE1243252';
+const CONFIG = readConfig({
+  WECHATPAY_SECRET_ID: 'wechatpay/1230000109',
+  WECHATPAY_APPID: 'wxd678efh567hg6787',
+  WECHATPAY_SERVICE_ID: '2002000000000558128851361561536',
+});
+const CONTEXT = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 20_000 } as unknown as Context;
+
+/** A transport that answers every cancel with a signed success for the order it was sent. */
+const createSignedTransport = (requests: HttpsRequest[]) => ({
+  request: async (request: HttpsRequest): Promise<HttpsResponse> => {
+    requests.push(request);
+    const orderNo = /<out_order_no>([^<]*)<\/out_order_no>/.exec(request.body)?.[1] ?? '';
+    const fields = { return_code: 'SUCCESS', result_code: 'SUCCESS', mch_id: '1230000109', out_order_no: orderNo, order_id: '15646546545165651651' };
+    const xml = Object.entries({ ...fields, sign: sign(fields, fakeCredentials().apiKey) })
+      .map(([key, value]) => `<${key}><![CDATA[${value}]]></${key}>`)
+      .join('');
+    return { status: 200, headers: {}, body: `<xml>${xml}</xml>` };
+  },
+});
+
+const setUp = () => {
+  const requests: HttpsRequest[] = [];
+  const lines: Record<string, unknown>[] = [];
+  const logger = { info: (message: string, attributes: Record<string, unknown>) => lines.push({ message, ...attributes }), warn: () => undefined };
+  const clock = createFakeClock();
+  const deps: Deps = {
+    clock,
+    nonce: () => '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
+    random: () => 0.5,
+    transport: createSignedTransport(requests),
+    secrets: { get: async () => fakeCredentials() },
+    hosts: createHostSelector({ primary: CONFIG.baseUrl, backup: CONFIG.backupBaseUrl, clock }),
+    logger,
+  };
+  const handler = createHandler({ logger, config: CONFIG, deps });
+  return { handler, requests, lines };
+};
+
+describe('handler', () => {
+  it('returns the result to a direct invocation and logs one line without secrets', async () => {
+    // Prepare
+    const { handler, requests, lines } = setUp();
+
+    // Act
+    const result = await handler({ out_order_no: ORDER, reason: '用户投诉', extra: 'ignored' }, CONTEXT);
+
+    // Assess
+    expect(result).toEqual({ out_order_no: ORDER, order_id: '15646546545165651651', state: 'REVOKED', already_cancelled: false });
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.body).not.toContain('extra');
+    expect(lines).toEqual([
+      expect.objectContaining({ message: 'cancel-bill invocation', envelope: 'direct', out_order_no: ORDER, outcome: 'success', attempts: 1, host: 'api.mch.weixin.qq.com', request_id: 'req-1' }),
+    ]);
+    expect(JSON.stringify(lines)).not.toMatch(/<xml>|192006250b4c09247ec02edce69f6a2d/);
+  });
+
+  it('reads the command from an EventBridge detail', async () => {
+    // Prepare
+    const { handler } = setUp();
+    const event = { 'detail-type': 'RentalOrderCancellationRequested', source: 'com.example.rentals', detail: { out_order_no: ORDER, reason: 'lost' } };
+
+    // Act
+    const result = await handler(event, CONTEXT);
+
+    // Assess
+    expect(result).toMatchObject({ out_order_no: ORDER, state: 'REVOKED' });
+  });
+
+  it('answers API Gateway with 200 and the result as JSON', async () => {
+    // Prepare
+    const { handler } = setUp();
+    const event = {
+      version: '2.0',
+      routeKey: 'POST /rental-orders/{out_order_no}/cancel',
+      rawPath: `/rental-orders/${ORDER}/cancel`,
+      requestContext: { http: { method: 'POST', path: `/rental-orders/${ORDER}/cancel` }, requestId: 'api-1' },
+      pathParameters: { out_order_no: ORDER },
+      body: JSON.stringify({ reason: 'returned broken' }),
+      isBase64Encoded: false,
+    };
+
+    // Act
+    const response = (await handler(event, CONTEXT)) as { statusCode: number; body: string };
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ out_order_no: ORDER, state: 'REVOKED' });
+  });
+
+  it('throws a ValidationError for a direct invocation with a bad command and sends nothing', async () => {
+    // Prepare
+    const { handler, requests, lines } = setUp();
+
+    // Act
+    const outcome = handler({ out_order_no: 12345, reason: 'x' }, CONTEXT);
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ name: 'ValidationError' });
+    expect(requests).toHaveLength(0);
+    expect(lines[0]).toMatchObject({ outcome: 'error', error_name: 'ValidationError', attempts: 0 });
+  });
+
+  it('reports a configuration error on every invocation, as a 500 behind API Gateway', async () => {
+    // Prepare
+    const lines: unknown[] = [];
+    const logger = { info: (message: string) => lines.push(message), warn: () => undefined };
+    const handler = createHandler({ logger, error: new ConfigError('CONFIG_INVALID', 'WECHATPAY_SECRET_ID is required') });
+    const apiEvent = { httpMethod: 'POST', resource: '/rental-orders/{out_order_no}/cancel', path: '/x', requestContext: { requestId: 'a' }, body: '{}' };
+
+    // Act
+    const direct = handler({ out_order_no: ORDER, reason: 'x' }, CONTEXT);
+    const http = (await handler(apiEvent, CONTEXT)) as { statusCode: number; body: string; headers: Record<string, string> };
+
+    // Assess
+    await expect(direct).rejects.toThrow(/^CONFIG_INVALID: WECHATPAY_SECRET_ID/);
+    expect(http.statusCode).toBe(500);
+    expect(http.headers['Content-Type']).toBe('application/json');
+    expect(JSON.parse(http.body)).toMatchObject({ error: 'ConfigError', code: 'CONFIG_INVALID', request_id: 'req-1' });
+    expect(lines).toHaveLength(2);
+  });
+});

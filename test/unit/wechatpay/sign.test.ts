@@ -1,0 +1,211 @@
+import { createSecretKey } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { canonicalize, createNonce, sign, verify } from '../../../lib/wechatpay/sign.js';
+
+// Spec §10: the official v2 example key, used by every vector.
+const API_KEY = createSecretKey(Buffer.from('192006250b4c09247ec02edce69f6a2d'));
+const OTHER_KEY = createSecretKey(Buffer.from('00000000000000000000000000000000'));
+
+const V1 = { appid: 'wxd930ea5d5a258f4f', mch_id: '10000100', device_info: '1000', body: 'test', nonce_str: 'ibuaiVcKdpRxkhJA' };
+const V2 = {
+  version: '1.0',
+  appid: 'wxd678efh567hg6787',
+  mch_id: '1230000109',
+  nonce_str: '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
+  sign_type: 'HMAC-SHA256',
+  out_order_no: '1234323JKHDFE1243252',
+  reason: '用户投诉',
+  service_id: '2002000000000558128851361561536',
+};
+const V3 = { ...V2, service_id: '', sign: 'WHATEVER' };
+const V4 = {
+  return_code: 'SUCCESS',
+  return_msg: 'OK',
+  appid: 'wxd678efh567hg6787',
+  mch_id: '1230000109',
+  nonce_str: 'Yq9dNxB5aTgHk2mW',
+  result_code: 'SUCCESS',
+  out_order_no: '1234323JKHDFE1243252',
+  service_id: '2002000000000558128851361561536',
+  order_id: '15646546545165651651',
+};
+const V4_SIGN = 'FA64CCC52A8703ACFE89F3888F2A98BB94A16A8E9AD620AFDF7D4D584B2AE5C8';
+
+describe('wechatpay/sign', () => {
+  describe('canonicalize', () => {
+    it.each([
+      {
+        name: 'V1 official example',
+        fields: V1,
+        expected: 'appid=wxd930ea5d5a258f4f&body=test&device_info=1000&mch_id=10000100&nonce_str=ibuaiVcKdpRxkhJA',
+      },
+      {
+        name: 'V2 cancelbill request',
+        fields: V2,
+        expected:
+          'appid=wxd678efh567hg6787&mch_id=1230000109&nonce_str=5K8264ILTKCH16CQ2502SI8ZNMTM67VS&out_order_no=1234323JKHDFE1243252&reason=用户投诉&service_id=2002000000000558128851361561536&sign_type=HMAC-SHA256&version=1.0',
+      },
+      {
+        name: 'V3 empty value and sign dropped',
+        fields: V3,
+        expected:
+          'appid=wxd678efh567hg6787&mch_id=1230000109&nonce_str=5K8264ILTKCH16CQ2502SI8ZNMTM67VS&out_order_no=1234323JKHDFE1243252&reason=用户投诉&sign_type=HMAC-SHA256&version=1.0',
+      },
+    ])('builds stringA for $name', ({ fields, expected }) => {
+      // Act
+      const stringA = canonicalize(fields);
+
+      // Assess
+      expect(stringA).toBe(expected);
+    });
+
+    it('drops undefined values and keeps whitespace-only values', () => {
+      // Prepare
+      const fields = { b: ' ', a: undefined, c: 'x' };
+
+      // Act
+      const stringA = canonicalize(fields);
+
+      // Assess
+      expect(stringA).toBe('b= &c=x');
+    });
+
+    it('sorts keys by code point, case-sensitively', () => {
+      // Prepare
+      const fields = { b: '1', a: '2', B: '3', _z: '4', a_b: '5', ab: '6' };
+
+      // Act
+      const stringA = canonicalize(fields);
+
+      // Assess
+      expect(stringA).toBe('B=3&_z=4&a=2&a_b=5&ab=6&b=1');
+    });
+
+    it('uses values raw, without escaping or trimming', () => {
+      // Prepare
+      const fields = { reason: ' a&b <c> "d" ' };
+
+      // Act
+      const stringA = canonicalize(fields);
+
+      // Assess
+      expect(stringA).toBe('reason= a&b <c> "d" ');
+    });
+  });
+
+  describe('sign', () => {
+    it.each([
+      { name: 'V1 official example (HMAC-SHA256)', fields: V1, expected: '6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6' },
+      { name: 'V2 cancelbill request', fields: V2, expected: '58219B98B9E8F5637131863BA5780926694A6DDB980FB34F1A0B629A9EB690F0' },
+      { name: 'V3 empty value and sign dropped', fields: V3, expected: '7FB35958CCD0ABB30929FBFBBD45B7E9A9DF0AB2F3A43D9F08B7680FD22C0DFC' },
+      { name: 'V4 success reply', fields: V4, expected: V4_SIGN },
+    ])('computes the spec §10 signature for $name', ({ fields, expected }) => {
+      // Act
+      const signature = sign(fields, API_KEY);
+
+      // Assess
+      expect(signature).toBe(expected);
+    });
+
+    it('depends on the key', () => {
+      // Act
+      const signature = sign(V2, OTHER_KEY);
+
+      // Assess
+      expect(signature).toMatch(/^[0-9A-F]{64}$/);
+      expect(signature).not.toBe('58219B98B9E8F5637131863BA5780926694A6DDB980FB34F1A0B629A9EB690F0');
+    });
+  });
+
+  describe('verify', () => {
+    it('accepts the V4 reply with its signature', () => {
+      // Act
+      const valid = verify({ ...V4, sign: V4_SIGN }, API_KEY);
+
+      // Assess
+      expect(valid).toBe(true);
+    });
+
+    it('accepts a lower-case hex signature', () => {
+      // Act
+      const valid = verify({ ...V4, sign: V4_SIGN.toLowerCase() }, API_KEY);
+
+      // Assess
+      expect(valid).toBe(true);
+    });
+
+    it('ignores an added empty field, which is not signed', () => {
+      // Act
+      const valid = verify({ ...V4, extra: '', sign: V4_SIGN }, API_KEY);
+
+      // Assess
+      expect(valid).toBe(true);
+    });
+
+    it.each([
+      { name: 'one digit of order_id changed', fields: { ...V4, order_id: '15646546545165651652', sign: V4_SIGN } },
+      { name: 'an unknown non-empty field added', fields: { ...V4, coupon: '1', sign: V4_SIGN } },
+      { name: 'a field removed', fields: { ...V4, return_msg: undefined, sign: V4_SIGN } },
+      { name: 'the signature altered', fields: { ...V4, sign: `${V4_SIGN.slice(0, 63)}9` } },
+      { name: 'the signature missing', fields: { ...V4 } },
+      { name: 'the signature empty', fields: { ...V4, sign: '' } },
+      { name: 'the signature truncated', fields: { ...V4, sign: V4_SIGN.slice(0, 62) } },
+      { name: 'the signature too long', fields: { ...V4, sign: `${V4_SIGN}00` } },
+      { name: 'the signature not hex', fields: { ...V4, sign: `${V4_SIGN.slice(0, 63)}G` } },
+      { name: 'the signature an MD5 (32 hex)', fields: { ...V4, sign: '9A0A8659F005D6984697E2CA0A9CF3B7' } },
+    ])('rejects a reply with $name', ({ fields }) => {
+      // Act
+      const valid = verify(fields, API_KEY);
+
+      // Assess
+      expect(valid).toBe(false);
+    });
+
+    it('rejects a signature made with another key', () => {
+      // Act
+      const valid = verify({ ...V4, sign: V4_SIGN }, OTHER_KEY);
+
+      // Assess
+      expect(valid).toBe(false);
+    });
+  });
+
+  describe('createNonce', () => {
+    it('returns 32 base62 characters', () => {
+      // Act
+      const nonce = createNonce();
+
+      // Assess
+      expect(nonce).toMatch(/^[0-9A-Za-z]{32}$/);
+    });
+
+    it('returns a different value each time', () => {
+      // Act
+      const nonces = new Set(Array.from({ length: 100 }, () => createNonce()));
+
+      // Assess
+      expect(nonces.size).toBe(100);
+    });
+
+    it('maps bytes below 248 modulo 62 and redraws the rest', () => {
+      // Prepare
+      const draws = [
+        Buffer.from([248, 255, 0, 61, 62, 247]),
+        Buffer.alloc(32, 250),
+        Buffer.from(Array.from({ length: 32 }, (_, i) => i + 1)),
+      ];
+      const sizes: number[] = [];
+      const source = (size: number): Buffer => {
+        sizes.push(size);
+        return draws.shift() ?? Buffer.alloc(0);
+      };
+
+      // Act
+      const nonce = createNonce(source);
+
+      // Assess
+      expect(nonce).toBe('0z0z123456789ABCDEFGHIJKLMNOPQRS');
+      expect(sizes).toEqual([32, 32, 32]);
+    });
+  });
+});
