@@ -130,5 +130,5 @@ const parseCommand = (raw: unknown, defaults: CommandDefaults): CancelCommand =>
   return Object.freeze({ out_order_no: outOrderNo, reason, service_id: serviceId, appid });
 };
 
-export { parseCommand, isPlainObject, REASON_MAX_CHARS };
+export { parseCommand, isPlainObject, REASON_MAX_CHARS, APPID_PATTERN, SERVICE_ID_PATTERN };
 export type { CancelCommand, CommandDefaults };

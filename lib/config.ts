@@ -1,3 +1,4 @@
+import { APPID_PATTERN, SERVICE_ID_PATTERN } from './command.js';
 import { ConfigError } from './errors.js';
 
 /** The validated, frozen configuration of CONTRACT.md ("Configuration"). */
@@ -19,8 +20,6 @@ const DEFAULT_TIMEOUT_MS = 8000;
 const DEFAULT_MAX_ATTEMPTS = 3;
 const DEFAULT_SECRET_TTL_SECONDS = 300;
 
-const APPID_PATTERN = /^[^\s]{1,32}$/;
-const SERVICE_ID_PATTERN = /^\d{1,32}$/;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -83,7 +82,7 @@ const readConfig = (env: Env = process.env): Config => {
   if (secretId === '') problems.push('WECHATPAY_SECRET_ID is required');
   else if (secretId.length > 2048) problems.push('WECHATPAY_SECRET_ID is too long');
 
-  const appid = readOptionalId(env, 'WECHATPAY_APPID', APPID_PATTERN, '1-32 non-blank characters', problems);
+  const appid = readOptionalId(env, 'WECHATPAY_APPID', APPID_PATTERN, '1-32 characters without blanks, control characters or <>&\'"', problems);
   const serviceId = readOptionalId(env, 'WECHATPAY_SERVICE_ID', SERVICE_ID_PATTERN, '1-32 digits', problems);
   const baseUrl = readBaseUrl(env, 'WECHATPAY_BASE_URL', DEFAULT_BASE_URL, problems);
   const backupBaseUrl =
