@@ -41,7 +41,7 @@ describe('wechatpay/xml', () => {
       expect(xml).toBe(`<xml><reason><![CDATA[${value}]]></reason></xml>`);
     });
 
-    it.each([
+    it.each<{ name: string; fields: Record<string, string> }>([
       { name: 'a value containing "]]>"', fields: { reason: 'a]]>b' } },
       { name: 'a name that is not an identifier', fields: { 'a b': 'x' } },
       { name: 'a name the builder reserves', fields: { '#text': 'x' } },
