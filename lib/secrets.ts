@@ -25,6 +25,8 @@ const CONFIG_FAULTS: Readonly<Record<string, string>> = {
   InvalidRequestException: 'SECRET_UNAVAILABLE',
   InvalidParameterException: 'SECRET_UNAVAILABLE',
   UnrecognizedClientException: 'SECRET_ACCESS_DENIED',
+  // The SDK found no AWS credentials at all: an environment fault, not a blip.
+  CredentialsProviderError: 'AWS_CREDENTIALS_MISSING',
 };
 
 /** Maps an SDK failure to the contract without copying the SDK's message (it may echo request data). */

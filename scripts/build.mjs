@@ -1,8 +1,20 @@
 // Builds the one deployable artifact of CONTRACT.md: dist/cancel-bill/index.mjs (+ source map).
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 
 const outdir = 'dist/cancel-bill';
+
+/** Profile-based credential providers of the AWS SDK, never used on Lambda (see the stand-in's header). */
+const PROFILE_PROVIDERS = /^@aws-sdk\/credential-provider-(ini|sso|process|web-identity|login)$/;
+const withoutProfileCredentials = {
+  name: 'without-profile-credentials',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: PROFILE_PROVIDERS }, () => ({
+      path: fileURLToPath(new URL('./build/no-profile-credentials.mjs', import.meta.url)),
+    }));
+  },
+};
 await rm(outdir, { recursive: true, force: true });
 const result = await build({
   entryPoints: { index: 'functions/cancel-bill.ts' },
@@ -20,6 +32,7 @@ const result = await build({
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
+  plugins: [withoutProfileCredentials],
 });
 const bytes = Object.entries(result.metafile.outputs)
   .filter(([file]) => file.endsWith('.mjs'))

@@ -1,0 +1,181 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GetSecretValueCommand, GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, TransientError } from '../../lib/errors.js';
+import { createSecretsLoader } from '../../lib/secrets.js';
+import { generateCerts } from '../sandbox/certs.js';
+import type { SandboxCerts } from '../sandbox/certs.js';
+import { createFakeClock } from '../helpers/fake-deps.js';
+
+const API_KEY = '192006250b4c09247ec02edce69f6a2d';
+
+/** A Secrets Manager client whose answers are scripted per call. */
+const createFakeClient = (answers: (() => Promise<Partial<GetSecretValueCommandOutput>>)[]) => {
+  const requests: unknown[] = [];
+  return {
+    requests,
+    send: async (command: GetSecretValueCommand) => {
+      requests.push(command.input);
+      const answer = answers.shift();
+      if (answer === undefined) throw new Error('unscripted GetSecretValue');
+      return (await answer()) as GetSecretValueCommandOutput;
+    },
+  };
+};
+
+const sdkError = (name: string, fault: 'client' | 'server', status: number): Error =>
+  Object.assign(new Error(`${name} from the SDK`), { name, $fault: fault, $metadata: { httpStatusCode: status } });
+
+describe('secrets', () => {
+  let dir: string;
+  let certs: SandboxCerts;
+  let secretString: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'secrets-unit-'));
+    certs = await generateCerts(dir);
+    secretString = JSON.stringify({ mch_id: '1230000109', api_key: API_KEY, cert_pem: certs.clients.merchant.certPem, key_pem: certs.clients.merchant.keyPem });
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const setUp = (answers: (() => Promise<Partial<GetSecretValueCommandOutput>>)[], ttlMs = 300_000) => {
+    const clock = createFakeClock(Date.now());
+    const client = createFakeClient(answers);
+    const loader = createSecretsLoader({ client, secretId: 'wechatpay/1230000109', ttlMs, clock });
+    return { clock, client, loader };
+  };
+  const ok = (version: string) => async () => ({ SecretString: secretString, VersionId: version });
+
+  it('fetches lazily, then serves the cache until the TTL ends', async () => {
+    // Prepare
+    const { clock, client, loader } = setUp([ok('v1'), ok('v2')], 1000);
+
+    // Act
+    const first = await loader.get();
+    const cached = await loader.get();
+    clock.advance(1000);
+    const refreshed = await loader.get();
+
+    // Assess
+    expect(client.requests).toEqual([{ SecretId: 'wechatpay/1230000109' }, { SecretId: 'wechatpay/1230000109' }]);
+    expect([first.version, cached.version, refreshed.version]).toEqual(['v1', 'v1', 'v2']);
+    expect(first.mchId).toBe('1230000109');
+    expect(first.apiKey.export().toString()).toBe(API_KEY);
+  });
+
+  it('shares one in-flight fetch between concurrent callers', async () => {
+    // Prepare
+    const { client, loader } = setUp([ok('v1')]);
+
+    // Act
+    const all = await Promise.all([loader.get(), loader.get(), loader.get({ refresh: true })]);
+
+    // Assess
+    expect(client.requests).toHaveLength(1);
+    expect(new Set(all).size).toBe(1);
+  });
+
+  it('bypasses the cache on refresh', async () => {
+    // Prepare
+    const { client, loader } = setUp([ok('v1'), ok('v2')]);
+
+    // Act
+    await loader.get();
+    const fresh = await loader.get({ refresh: true });
+
+    // Assess
+    expect(client.requests).toHaveLength(2);
+    expect(fresh.version).toBe('v2');
+  });
+
+  it('does not cache failures', async () => {
+    // Prepare
+    const { loader } = setUp([async () => Promise.reject(sdkError('InternalServiceError', 'server', 500)), ok('v1')]);
+
+    // Act
+    const failure = loader.get();
+    await expect(failure).rejects.toThrow(TransientError);
+    const retry = await loader.get();
+
+    // Assess
+    expect(retry.version).toBe('v1');
+  });
+
+  it('keeps serving the expired credentials when a TTL refetch fails transiently, but not on refresh', async () => {
+    // Prepare
+    const down = async () => Promise.reject(sdkError('ThrottlingException', 'client', 400));
+    const { clock, loader } = setUp([ok('v1'), down, down], 1000);
+    await loader.get();
+    clock.advance(1000);
+
+    // Act
+    const stale = await loader.get();
+    const forced = loader.get({ refresh: true });
+
+    // Assess
+    expect(stale.version).toBe('v1');
+    await expect(forced).rejects.toThrow(/^SECRET_FETCH_FAILED: .*ThrottlingException/);
+  });
+
+  it.each([
+    { name: 'ResourceNotFoundException', code: 'SECRET_NOT_FOUND' },
+    { name: 'AccessDeniedException', code: 'SECRET_ACCESS_DENIED' },
+    { name: 'DecryptionFailure', code: 'SECRET_DECRYPT_FAILED' },
+    { name: 'ValidationException', code: 'SECRET_UNAVAILABLE' },
+  ])('maps $name to ConfigError $code', async ({ name, code }) => {
+    // Prepare
+    const { loader } = setUp([async () => Promise.reject(sdkError(name, 'client', 400))]);
+
+    // Act
+    const outcome = loader.get();
+
+    // Assess
+    await expect(outcome).rejects.toThrow(ConfigError);
+    await expect(outcome).rejects.toThrow(new RegExp(`^${code}: `));
+  });
+
+  it('maps missing AWS credentials to ConfigError', async () => {
+    // Prepare
+    const missing = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    const { loader } = setUp([async () => Promise.reject(missing)]);
+
+    // Act / Assess
+    await expect(loader.get()).rejects.toThrow(/^AWS_CREDENTIALS_MISSING: /);
+  });
+
+  it('maps a network failure to TransientError', async () => {
+    // Prepare
+    const reset = Object.assign(new Error('socket hang up'), { name: 'Error', code: 'ECONNRESET' });
+    const { loader } = setUp([async () => Promise.reject(reset)]);
+
+    // Act / Assess
+    await expect(loader.get()).rejects.toThrow(TransientError);
+  });
+
+  it('refuses a binary secret', async () => {
+    // Prepare
+    const { loader } = setUp([async () => ({ SecretBinary: new Uint8Array([1]), VersionId: 'v1' })]);
+
+    // Act / Assess
+    await expect(loader.get()).rejects.toThrow(/^SECRET_NOT_STRING: /);
+  });
+
+  it('reports each fetched credential set to onFetch', async () => {
+    // Prepare
+    const seen: string[] = [];
+    const clock = createFakeClock(Date.now());
+    const loader = createSecretsLoader({ client: createFakeClient([ok('v7')]), secretId: 's', ttlMs: 1000, clock, onFetch: (c) => seen.push(c.version) });
+
+    // Act
+    await loader.get();
+    await loader.get();
+
+    // Assess
+    expect(seen).toEqual(['v7']);
+  });
+});
