@@ -1,11 +1,19 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { readConfig, readServiceName } from '../lib/config.js';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { readConfig, readTelemetrySettings } from '../lib/config.js';
 import { createDefaultDeps } from '../lib/deps.js';
 import { createHandler } from '../lib/handler.js';
 import type { Setup } from '../lib/handler.js';
+import { createTelemetry } from '../lib/telemetry.js';
 
 /** Lambda init: read the configuration once; a bad one is reported by every invocation, not thrown here. */
-const logger = new Logger({ serviceName: readServiceName(process.env) });
+const settings = readTelemetrySettings(process.env);
+const logger = new Logger({ serviceName: settings.serviceName });
+const telemetry = createTelemetry({
+  logger,
+  metrics: new Metrics({ namespace: settings.metricsNamespace, serviceName: settings.serviceName }),
+});
+
 const setup = ((): Setup => {
   try {
     const config = readConfig(process.env);
@@ -13,9 +21,9 @@ const setup = ((): Setup => {
     // Overlap the secret fetch with the rest of the cold start; the handler awaits the shared
     // in-flight fetch, and a failure here is retried there (never an init crash).
     deps.secrets.get().catch(() => undefined);
-    return { logger, config, deps };
+    return { telemetry, config, deps };
   } catch (error) {
-    return { logger, error: error as Error };
+    return { telemetry, error: error as Error };
   }
 })();
 

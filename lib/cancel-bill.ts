@@ -14,7 +14,13 @@ type CancelResult = Readonly<{
 }>;
 
 /** Filled in while a cancel runs, for the invocation's log line and metrics. */
-type CancelTrace = { attempts: number; host: HostRole | undefined; secretRefreshed: boolean };
+type CancelTrace = {
+  attempts: number;
+  host: HostRole | undefined;
+  secretRefreshed: boolean;
+  /** Expiry of the client certificate in use, for the days-to-expiry metric. */
+  certNotAfter: Date | undefined;
+};
 
 type CancellerDeps = Readonly<{
   client: WechatPayClient;
@@ -60,6 +66,7 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
 
   const cancel = async (command: CancelCommand, deadline: number, trace: CancelTrace): Promise<CancelResult> => {
     let credentials = await secrets.get();
+    trace.certNotAfter = credentials.certNotAfter;
 
     const callOnce = async (path: 'wxv/cancelbill' | 'wxv/queryrentbill', fields: Record<string, string>) => {
       const timeoutMs = Math.min(options.timeoutMs, deadline - clock.now());
@@ -136,6 +143,7 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
         if (isCredentialRefusal(error) && !trace.secretRefreshed) {
           trace.secretRefreshed = true;
           credentials = await secrets.get({ refresh: true });
+          trace.certNotAfter = credentials.certNotAfter;
           budget += 1;
           continue;
         }

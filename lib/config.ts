@@ -114,11 +114,19 @@ const readConfig = (env: Env = process.env): Config => {
   });
 };
 
-/**
- * The logger's service name: `POWERTOOLS_SERVICE_NAME`, else `cancel-bill`. Separate from
- * `readConfig` because the logger must exist even when the rest of the configuration is broken.
- */
-const readServiceName = (env: Env = process.env): string => env.POWERTOOLS_SERVICE_NAME?.trim() || 'cancel-bill';
+/** Names for logs and metrics, with the Powertools variables keeping their standard meaning. */
+type TelemetrySettings = Readonly<{ serviceName: string; metricsNamespace: string }>;
 
-export { readConfig, readServiceName, DEFAULT_BASE_URL, DEFAULT_BACKUP_BASE_URL };
-export type { Config, Env };
+/**
+ * Reads `POWERTOOLS_SERVICE_NAME` (default `cancel-bill`) and `POWERTOOLS_METRICS_NAMESPACE`
+ * (default `CancelBill`). Separate from `readConfig` because logging must work even when the rest
+ * of the configuration is broken.
+ */
+const readTelemetrySettings = (env: Env = process.env): TelemetrySettings =>
+  Object.freeze({
+    serviceName: env.POWERTOOLS_SERVICE_NAME?.trim() || 'cancel-bill',
+    metricsNamespace: env.POWERTOOLS_METRICS_NAMESPACE?.trim() || 'CancelBill',
+  });
+
+export { readConfig, readTelemetrySettings, DEFAULT_BASE_URL, DEFAULT_BACKUP_BASE_URL };
+export type { Config, Env, TelemetrySettings };

@@ -54,6 +54,36 @@ describe('secrets and configuration', () => {
     expect(outcome).toMatchObject({ ok: true, result: { out_order_no: orderNo, state: 'REVOKED' } });
   });
 
+  it('warns from 30 days before the certificate expires and reports the days as a metric', async () => {
+    // Prepare
+    const lambda = await lambdaWithSecret(sandbox.merchantSecret('pem', { identity: 'expiringSoon' }));
+
+    // Act
+    const { outcome } = await cancelFresh(lambda);
+
+    // Assess
+    expect(outcome).toMatchObject({ ok: true, result: { state: 'REVOKED' } });
+    const records = lambda.records();
+    const warning = records.find((r) => r.message === 'merchant API certificate expires soon');
+    expect(warning).toMatchObject({ level: 'WARN' });
+    expect(warning?.cert_days_to_expiry).toBeGreaterThanOrEqual(9);
+    expect(warning?.cert_days_to_expiry).toBeLessThanOrEqual(10);
+    const line = records.find((r) => r.message === 'cancel-bill invocation');
+    expect(line).toMatchObject({ Outcome: 'Success', Invocations: 1 });
+    expect(line?.CertDaysToExpiry).toBe(warning?.cert_days_to_expiry);
+  });
+
+  it('does not warn about a certificate valid for months', async () => {
+    // Prepare
+    const lambda = await lambdaWithSecret(sandbox.merchantSecret('pem'));
+
+    // Act
+    await cancelFresh(lambda);
+
+    // Assess
+    expect(lambda.records().some((r) => r.message === 'merchant API certificate expires soon')).toBe(false);
+  });
+
   it.each<{ name: string; format: 'pem' | 'pfx'; options: MerchantSecretOptions; code: RegExp }>([
     { name: 'a key that does not match the certificate', format: 'pem', options: { identity: 'mismatched' }, code: /^SECRET_KEY_MISMATCH: / },
     { name: 'an expired certificate', format: 'pem', options: { identity: 'expired' }, code: /^CERT_EXPIRED: / },

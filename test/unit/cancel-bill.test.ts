@@ -59,7 +59,7 @@ const setUp = (script: { cancel?: Step[]; query?: Step[] }, options: { maxAttemp
     },
     { timeoutMs: 8000, maxAttempts: options.maxAttempts ?? 3 },
   );
-  const trace: CancelTrace = { attempts: 0, host: undefined, secretRefreshed: false };
+  const trace: CancelTrace = { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined };
   const run = (deadlineMs = 60_000) => canceller.cancel(COMMAND, clock.now() + deadlineMs, trace);
   return { run, calls, trace, clock, secretFetches };
 };
@@ -238,7 +238,7 @@ describe('cancel-bill', () => {
     );
 
     // Act / Assess
-    await expect(canceller.cancel(COMMAND, clock.now() + 5000, { attempts: 0, host: undefined, secretRefreshed: false })).rejects.toThrow(
+    await expect(canceller.cancel(COMMAND, clock.now() + 5000, { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined })).rejects.toThrow(
       ConfigError,
     );
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig, readServiceName } from '../../lib/config.js';
+import { readConfig, readTelemetrySettings } from '../../lib/config.js';
 import { ConfigError } from '../../lib/errors.js';
 
 const BASE = { WECHATPAY_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:wechatpay-AbCdEf' };
@@ -98,13 +98,13 @@ describe('config', () => {
     });
   });
 
-  describe('readServiceName', () => {
+  describe('readTelemetrySettings', () => {
     it.each([
-      { name: 'set', env: { POWERTOOLS_SERVICE_NAME: 'rentals' }, expected: 'rentals' },
-      { name: 'unset', env: {}, expected: 'cancel-bill' },
-    ])('returns the service name when $name', ({ env, expected }) => {
+      { name: 'set', env: { POWERTOOLS_SERVICE_NAME: 'rentals', POWERTOOLS_METRICS_NAMESPACE: 'Shop' }, expected: { serviceName: 'rentals', metricsNamespace: 'Shop' } },
+      { name: 'unset', env: {}, expected: { serviceName: 'cancel-bill', metricsNamespace: 'CancelBill' } },
+    ])('returns the names when $name', ({ env, expected }) => {
       // Prepare / Act / Assess
-      expect(readServiceName(env)).toBe(expected);
+      expect(readTelemetrySettings(env)).toEqual(expected);
     });
   });
 });

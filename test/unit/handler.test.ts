@@ -6,7 +6,9 @@ import { ConfigError } from '../../lib/errors.js';
 import { createHandler } from '../../lib/handler.js';
 import { createHostSelector } from '../../lib/host-selector.js';
 import type { HttpsRequest, HttpsResponse } from '../../lib/types.js';
+import { createTelemetry } from '../../lib/telemetry.js';
 import { sign } from '../../lib/wechatpay/index.js';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createFakeClock, fakeCredentials } from '../helpers/fake-deps.js';
 
 const ORDER = '1234323JKHDFE1243252';
@@ -44,7 +46,8 @@ const setUp = () => {
     hosts: createHostSelector({ primary: CONFIG.baseUrl, backup: CONFIG.backupBaseUrl, clock }),
     logger,
   };
-  const handler = createHandler({ logger, config: CONFIG, deps });
+  const telemetry = createTelemetry({ logger, metrics: new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' }) });
+  const handler = createHandler({ telemetry, config: CONFIG, deps });
   return { handler, requests, lines };
 };
 
@@ -64,6 +67,11 @@ describe('handler', () => {
       expect.objectContaining({ message: 'cancel-bill invocation', envelope: 'direct', out_order_no: ORDER, outcome: 'success', attempts: 1, host: 'api.mch.weixin.qq.com', request_id: 'req-1' }),
     ]);
     expect(JSON.stringify(lines)).not.toMatch(/<xml>|192006250b4c09247ec02edce69f6a2d/);
+    expect(lines[0]).toMatchObject({ Outcome: 'Success', Invocations: 1, Attempts: 1, BackupHostCalls: 0, CertDaysToExpiry: 36 });
+    const emf = (lines[0] as { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } })._aws;
+    expect(emf.CloudWatchMetrics[0]?.Namespace).toBe('CancelBill');
+    expect(emf.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'Outcome']]);
+    expect(emf.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name)).toEqual(['Invocations', 'Attempts', 'Latency', 'BackupHostCalls', 'CertDaysToExpiry']);
   });
 
   it('reads the command from an EventBridge detail', async () => {
@@ -116,7 +124,8 @@ describe('handler', () => {
     // Prepare
     const lines: unknown[] = [];
     const logger = { info: (message: string) => lines.push(message), warn: () => undefined };
-    const handler = createHandler({ logger, error: new ConfigError('CONFIG_INVALID', 'WECHATPAY_SECRET_ID is required') });
+    const telemetry = createTelemetry({ logger, metrics: new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' }) });
+    const handler = createHandler({ telemetry, error: new ConfigError('CONFIG_INVALID', 'WECHATPAY_SECRET_ID is required') });
     const apiEvent = { httpMethod: 'POST', resource: '/rental-orders/{out_order_no}/cancel', path: '/x', requestContext: { requestId: 'a' }, body: '{}' };
 
     // Act
