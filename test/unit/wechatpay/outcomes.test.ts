@@ -31,6 +31,13 @@ const ERR_CODE_ROWS = [
   { name: 'NOT_EXISTS', errorName: 'OrderNotFoundError', retryable: false, flags: NO_FLAGS },
   { name: 'PARAM_ERROR', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
   { name: 'INVALID_ORDER_STATE', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
+  { name: 'ORDERPAID', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
+  { name: 'ORDER_PAID', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
+  { name: 'ORDERCLOSED', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
+  { name: 'ORDER_CLOSED', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
+  { name: 'ORDER_FINISHED', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
+  { name: 'ORDER_REVOKED', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
+  { name: 'ORDER_EXPIRED', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
   { name: 'SIGNERROR', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, credentialRefusal: true } },
   { name: 'NOAUTH', errorName: 'WechatPayError', retryable: false, flags: NO_FLAGS },
   { name: 'NO_AUTH', errorName: 'WechatPayError', retryable: false, flags: NO_FLAGS },
@@ -85,11 +92,11 @@ describe('wechatpay/outcomes', () => {
 
     it('maps an unknown err_code to a WechatPayError without flags', () => {
       // Act
-      const error = classifyResultFail(resultFail({ err_code: 'ORDERPAID', err_code_des: 'paid' }));
+      const error = classifyResultFail(resultFail({ err_code: 'BRAND_NEW_CODE', err_code_des: 'paid' }));
 
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
-      expect(error.message).toBe('ORDERPAID: paid');
+      expect(error.message).toBe('BRAND_NEW_CODE: paid');
       expect(flagsOf(error)).toEqual(NO_FLAGS);
     });
 
