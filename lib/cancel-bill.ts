@@ -91,6 +91,14 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
       return true;
     };
 
+    /** A signed reply about another order is never taken as this order's truth. */
+    const assertSameOrder = (reply: Record<string, string>): Record<string, string> => {
+      if (reply.out_order_no !== undefined && reply.out_order_no !== command.out_order_no) {
+        throw new WechatPayError('OUT_ORDER_NO_MISMATCH', 'the signed reply names another order');
+      }
+      return reply;
+    };
+
     const query = async (): Promise<Record<string, string>> => {
       const fields = {
         version: WECHAT_VERSION,
@@ -100,7 +108,7 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
       };
       for (let attempt = 1; ; attempt += 1) {
         try {
-          return await callOnce('wxv/queryrentbill', fields);
+          return assertSameOrder(await callOnce('wxv/queryrentbill', fields));
         } catch (error) {
           if (!(error instanceof TransientError) || attempt >= QUERY_ATTEMPTS || !(await sleepBefore(attempt, error))) {
             throw error;
@@ -133,10 +141,7 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
     let outcomeUnknown = false;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const reply = await callOnce('wxv/cancelbill', cancelFields);
-        if (reply.out_order_no !== undefined && reply.out_order_no !== command.out_order_no) {
-          throw new WechatPayError('OUT_ORDER_NO_MISMATCH', 'the signed reply names another order');
-        }
+        const reply = assertSameOrder(await callOnce('wxv/cancelbill', cancelFields));
         const orderId = reply.order_id ?? (await query().then((r) => r.order_id, () => undefined)) ?? '';
         return { out_order_no: command.out_order_no, order_id: orderId, state: 'REVOKED', already_cancelled: false };
       } catch (error) {

@@ -118,6 +118,15 @@ describe('cancel-bill', () => {
     await expect(run()).rejects.toThrow(/^PARAM_ERROR: bad/);
   });
 
+  it('never answers from a query reply about another order', async () => {
+    // Prepare
+    const foreign = { ...queryReply('REVOKED'), out_order_no: 'SOMEONE-ELSE' };
+    const { run } = setUp({ cancel: [new WechatPayError('PARAM_ERROR', 'refused')], query: [foreign] });
+
+    // Act / Assess
+    await expect(run()).rejects.toThrow(/^OUT_ORDER_NO_MISMATCH: /);
+  });
+
   it('passes OrderNotFoundError through without retrying', async () => {
     // Prepare
     const { run, calls } = setUp({ cancel: [new OrderNotFoundError('ORDERNOTEXIST', 'no such order')] });
