@@ -68,7 +68,10 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
     let credentials = await secrets.get();
     trace.certNotAfter = credentials.certNotAfter;
 
-    const callOnce = async (path: 'wxv/cancelbill' | 'wxv/queryrentbill', fields: Record<string, string>) => {
+    const callOnce = async (
+      path: 'wxv/cancelbill' | 'wxv/queryrentbill',
+      fields: Record<string, string>,
+    ): Promise<Record<string, string>> => {
       const timeoutMs = Math.min(options.timeoutMs, deadline - clock.now());
       if (timeoutMs < MIN_ATTEMPT_MS) {
         throw new TransientError('DEADLINE_EXCEEDED', `no time left for another call to ${path}`, { phase: 'connect' });
@@ -80,7 +83,13 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
         return await client.call({ baseUrl: host.baseUrl, path, fields, credentials, timeoutMs });
       } catch (error) {
         if (error instanceof TransientError && error.phase === 'connect') hosts.reportConnectFailure(host.role);
-        throw error;
+        if (!isCredentialRefusal(error) || trace.secretRefreshed) throw error;
+        // A rotated key or certificate: fetch the secret afresh, once per invocation, and repeat
+        // this same call (cancel or query) without spending a retry on it.
+        trace.secretRefreshed = true;
+        credentials = await secrets.get({ refresh: true, unless: credentials.version });
+        trace.certNotAfter = credentials.certNotAfter;
+        return callOnce(path, fields);
       }
     };
 
@@ -137,7 +146,6 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
       out_order_no: command.out_order_no,
       reason: command.reason,
     };
-    let budget = options.maxAttempts;
     let outcomeUnknown = false;
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -145,13 +153,6 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
         const orderId = reply.order_id ?? (await query().then((r) => r.order_id, () => undefined)) ?? '';
         return { out_order_no: command.out_order_no, order_id: orderId, state: 'REVOKED', already_cancelled: false };
       } catch (error) {
-        if (isCredentialRefusal(error) && !trace.secretRefreshed) {
-          trace.secretRefreshed = true;
-          credentials = await secrets.get({ refresh: true });
-          trace.certNotAfter = credentials.certNotAfter;
-          budget += 1;
-          continue;
-        }
         if (isAmbiguousRefusal(error)) {
           const answer = answerFromState(await query());
           if (answer !== undefined) return answer;
@@ -159,7 +160,7 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
         }
         if (!(error instanceof TransientError)) throw error;
         if (error.phase === 'sent') outcomeUnknown = true;
-        if (attempt < budget && (await sleepBefore(attempt, error))) continue;
+        if (attempt < options.maxAttempts && (await sleepBefore(attempt, error))) continue;
         if (outcomeUnknown && error.code !== 'DEADLINE_EXCEEDED') {
           // The cancel may have gone through without us seeing the reply: ask before failing.
           const answer = await query().then(answerFromState, () => undefined);

@@ -84,8 +84,11 @@ const createSecretsLoader = (options: SecretsLoaderOptions): SecretsLoader => {
     return inFlight;
   };
 
-  const get = async (getOptions?: { refresh?: boolean }): Promise<MerchantCredentials> => {
+  const get = async (getOptions?: { refresh?: boolean; unless?: string }): Promise<MerchantCredentials> => {
     const refresh = getOptions?.refresh === true;
+    if (refresh && getOptions?.unless !== undefined && cached !== undefined && cached.credentials.version !== getOptions.unless) {
+      return cached.credentials;
+    }
     if (!refresh && cached !== undefined && clock.now() < cached.expiresAt) return cached.credentials;
     const stale = refresh ? undefined : cached?.credentials;
     try {

@@ -30,11 +30,12 @@ type MerchantCredentials = Readonly<{
 interface SecretsLoader {
   /**
    * Returns cached credentials, or fetches them. `refresh: true` bypasses the cache (one fresh
-   * fetch, shared by concurrent callers).
+   * fetch, shared by concurrent callers); with `unless`, only when the cached version is still
+   * that refused one (another caller may have refreshed already).
    * @throws {ConfigError} the secret is missing, not JSON, incomplete, or its key and certificate do not match.
    * @throws {TransientError} throttling or network failure reaching Secrets Manager.
    */
-  get(options?: { refresh?: boolean }): Promise<MerchantCredentials>;
+  get(options?: { refresh?: boolean; unless?: string }): Promise<MerchantCredentials>;
 }
 
 /** One HTTPS POST over mutual TLS. */

@@ -209,6 +209,22 @@ describe('cancel-bill', () => {
     expect(trace.secretRefreshed).toBe(true);
   });
 
+  it('refreshes the secret when the key rotates between the cancel and its query', async () => {
+    // Prepare
+    const { run, calls, secretFetches } = setUp({
+      cancel: [new WechatPayError('INVALID_ORDER_STATE', 'refused')],
+      query: [new WechatPayError('SIGNERROR', '签名错误'), queryReply('REVOKED')],
+    });
+
+    // Act
+    const result = await run();
+
+    // Assess
+    expect(result).toMatchObject({ state: 'REVOKED', already_cancelled: true });
+    expect(secretFetches).toEqual([false, true]);
+    expect(calls.map((c) => `${c.path} ${c.credentials.version}`)).toEqual(['wxv/cancelbill v1', 'wxv/queryrentbill v1', 'wxv/queryrentbill v2']);
+  });
+
   it('refreshes the secret only once when the refusal persists', async () => {
     // Prepare
     const { run, secretFetches } = setUp({

@@ -93,6 +93,20 @@ describe('secrets', () => {
     expect(fresh.version).toBe('v2');
   });
 
+  it('skips a refresh when the cache already holds a newer version than the refused one', async () => {
+    // Prepare
+    const { client, loader } = setUp([ok('v1'), ok('v2')]);
+    await loader.get();
+
+    // Act
+    const first = await loader.get({ refresh: true, unless: 'v1' });
+    const second = await loader.get({ refresh: true, unless: 'v1' });
+
+    // Assess
+    expect(client.requests).toHaveLength(2);
+    expect([first.version, second.version]).toEqual(['v2', 'v2']);
+  });
+
   it('does not cache failures', async () => {
     // Prepare
     const { loader } = setUp([async () => Promise.reject(sdkError('InternalServiceError', 'server', 500)), ok('v1')]);
