@@ -39,7 +39,9 @@ const createTelemetry = (options: { logger: Log; metrics: Metrics }): Telemetry 
     metrics.addMetric('Latency', MetricUnit.Milliseconds, summary.latencyMs);
     if (summary.hostRole !== undefined) metrics.addMetric('BackupHostCalls', MetricUnit.Count, summary.hostRole === 'backup' ? 1 : 0);
     if (summary.certDaysToExpiry !== undefined) metrics.addMetric('CertDaysToExpiry', MetricUnit.Count, summary.certDaysToExpiry);
-    const emf = metrics.serializeMetrics() as unknown as Record<string, unknown>;
+    // The `service` dimension's value is already the logger's own `service` key (same name, same
+    // value); passing it again would make the logger drop it with a warning line of its own.
+    const { service: _service, ...emf } = metrics.serializeMetrics() as unknown as Record<string, unknown>;
     metrics.clearMetrics();
     metrics.clearDimensions();
     return emf;

@@ -210,5 +210,9 @@ describe('cancel through every envelope', () => {
     expect(lines.length - linesBefore).toBe(5);
     expect(lines.at(-1)).toMatchObject({ outcome: 'success', attempts: 1, host: new URL(sandbox.primary.url).host });
     expect(typeof lines.at(-1)?.latency_ms).toBe('number');
+    expect(lines.at(-1)).toMatchObject({ service: 'cancel-bill', Outcome: 'Success', Invocations: 1 });
+    // Exactly one line per invocation: nothing else on stdout, no logger warnings.
+    const stdoutJson = lambda.records();
+    expect(stdoutJson.filter((r) => r.message !== 'cancel-bill invocation')).toEqual([]);
   });
 });
