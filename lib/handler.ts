@@ -63,6 +63,10 @@ const createHandler = (setup: Setup) => {
       : {
           config: setup.config,
           clock: setup.deps.clock,
+          hostNames: {
+            primary: new URL(setup.config.baseUrl).host,
+            backup: setup.config.backupBaseUrl === undefined ? undefined : new URL(setup.config.backupBaseUrl).host,
+          },
           canceller: createCanceller(
             {
               client: createWechatPayClient({ transport: setup.deps.transport, nonce: setup.deps.nonce }),
@@ -91,7 +95,6 @@ const createHandler = (setup: Setup) => {
     } catch (error) {
       outcome = { error };
     }
-    const hostUrl = trace.host === 'backup' ? ready?.config.backupBaseUrl : trace.host === 'primary' ? ready?.config.baseUrl : undefined;
     const { name, attributes } = outcomeAttributes(outcome);
     setup.telemetry.logInvocation({
       envelope,
@@ -99,7 +102,7 @@ const createHandler = (setup: Setup) => {
       outcome: name,
       attributes,
       attempts: trace.attempts,
-      host: hostUrl === undefined ? undefined : new URL(hostUrl).host,
+      host: trace.host === undefined ? undefined : ready?.hostNames[trace.host],
       hostRole: trace.host,
       secretRefreshed: trace.secretRefreshed,
       latencyMs: now() - started,

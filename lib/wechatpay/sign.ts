@@ -15,8 +15,28 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** Bytes at or above this value are rejected so that `byte % 62` stays uniform (4 * 62 = 248). */
 const NONCE_BYTE_LIMIT = 248;
 
-/** Orders keys by Unicode code point, which is the order of their UTF-8 bytes (spec §7 step 3). */
-const compareCodePoints = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Orders keys by Unicode code point, which is the order of their UTF-8 bytes (spec §7 step 3).
+ * Without surrogate pairs, UTF-16 code-unit order is code-point order, so plain comparison serves
+ * (field names are ASCII); otherwise the UTF-8 bytes are compared.
+ */
+const compareCodePoints = (a: string, b: string): number => {
+  if (SURROGATE.test(a) || SURROGATE.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return a < b ? -1 : a > b ? 1 : 0;
+};
+
+/** The key's bytes, exported once per KeyObject and kept out of any object a log could print. */
+const keyBytes = new WeakMap<KeyObject, Buffer>();
+const bytesOf = (apiKey: KeyObject): Buffer => {
+  let bytes = keyBytes.get(apiKey);
+  if (bytes === undefined) {
+    bytes = apiKey.export();
+    keyBytes.set(apiKey, bytes);
+  }
+  return bytes;
+};
 
 /**
  * Builds `stringA` (spec §7 steps 2–4): drops `sign` and empty or undefined values, sorts the keys
@@ -41,7 +61,7 @@ const canonicalize = (fields: Readonly<Record<string, string | undefined>>): str
 const sign = (fields: Readonly<Record<string, string | undefined>>, apiKey: KeyObject): string =>
   createHmac('sha256', apiKey)
     .update(`${canonicalize(fields)}&key=`, 'utf8')
-    .update(apiKey.export())
+    .update(bytesOf(apiKey))
     .digest('hex')
     .toUpperCase();
 
@@ -56,13 +76,26 @@ const verify = (fields: Readonly<Record<string, string | undefined>>, apiKey: Ke
   return timingSafeEqual(Buffer.from(sign(fields, apiKey), 'hex'), Buffer.from(received, 'hex'));
 };
 
+/** CSPRNG bytes drawn 4 KiB at a time: one `randomBytes` call per ~128 nonces instead of per nonce. */
+const NONCE_POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+const pooledRandomBytes = (size: number): Buffer => {
+  if (poolOffset + size > pool.length) {
+    pool = randomBytes(NONCE_POOL_BYTES);
+    poolOffset = 0;
+  }
+  poolOffset += size;
+  return pool.subarray(poolOffset - size, poolOffset);
+};
+
 /**
  * Returns a `nonce_str` of 32 base62 characters from a CSPRNG (spec §3, §7). Bytes that would
  * bias the modulo are rejected and redrawn.
  *
  * @param source random byte source; only tests pass one.
  */
-const createNonce = (source: (size: number) => Buffer = randomBytes): string => {
+const createNonce = (source: (size: number) => Buffer = pooledRandomBytes): string => {
   let nonce = '';
   while (nonce.length < NONCE_LENGTH) {
     for (const byte of source(NONCE_LENGTH)) {

@@ -15,8 +15,11 @@ new PerformanceObserver((list) => {
 
 const describe = (error) => `${error?.name ?? 'Error'}: ${error?.message ?? String(error)}`;
 
-/** Runs every payload through the caller with `concurrency` calls in flight. */
-const run = async (payloads, concurrency) => {
+/**
+ * Runs every payload through the caller with `concurrency` calls in flight, then reads memory:
+ * RSS and heap as they are, and with `collect` (and --expose-gc) the heap after a full GC too.
+ */
+const run = async (payloads, concurrency, collect = false) => {
   const latencies = new Float64Array(payloads.length);
   let next = 0;
   let failures = 0;
@@ -40,15 +43,21 @@ const run = async (payloads, concurrency) => {
   await Promise.all(Array.from({ length: Math.min(concurrency, payloads.length) }, lane));
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
+  const count = payloads.length;
+  // The payloads came over IPC and are the run's own: drop them before memory is read.
+  payloads.length = 0;
   const memory = process.memoryUsage();
+  if (collect) globalThis.gc?.();
   return {
     latencies: Array.from(latencies),
     wallMs,
     cpuUserUs: cpu.user,
     cpuSystemUs: cpu.system,
     gcMs: gcMs - gcBefore,
+    calls: count,
     rss: memory.rss,
     heapUsed: memory.heapUsed,
+    heapAfterGc: collect && globalThis.gc !== undefined ? process.memoryUsage().heapUsed : undefined,
     failures,
     firstFailure,
   };
@@ -74,7 +83,7 @@ const handle = async (message) => {
       caller = message.mode === 'handler' ? await createHandlerCaller(message.options) : createLimitCaller(message.options);
       return {};
     case 'run':
-      return run(message.payloads, message.concurrency);
+      return run(message.payloads, message.concurrency, message.collect === true);
     case 'profile':
       return profile(message.payloads, message.concurrency, message.file);
     default:
