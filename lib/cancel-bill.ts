@@ -160,7 +160,9 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
         }
         if (!(error instanceof TransientError)) throw error;
         if (error.phase === 'sent') outcomeUnknown = true;
-        if (attempt < options.maxAttempts && (await sleepBefore(attempt, error))) continue;
+        // A connection failure that moved us to the other host is retried there at once.
+        const failedOver = error.phase === 'connect' && hosts.pick().role !== trace.host;
+        if (attempt < options.maxAttempts && (failedOver || (await sleepBefore(attempt, error)))) continue;
         if (outcomeUnknown && error.code !== 'DEADLINE_EXCEEDED') {
           // The cancel may have gone through without us seeing the reply: ask before failing.
           const answer = await query().then(answerFromState, () => undefined);

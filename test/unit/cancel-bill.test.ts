@@ -171,7 +171,7 @@ describe('cancel-bill', () => {
 
   it('moves to the backup host after a connection-level failure and stays there', async () => {
     // Prepare
-    const { run, calls, trace } = setUp({ cancel: [refused(), REVOKED_REPLY] });
+    const { run, calls, trace, clock } = setUp({ cancel: [refused(), REVOKED_REPLY] });
 
     // Act
     await run();
@@ -179,6 +179,7 @@ describe('cancel-bill', () => {
     // Assess
     expect(calls.map((c) => c.baseUrl)).toEqual([PRIMARY, BACKUP]);
     expect(trace.host).toBe('backup');
+    expect(clock.sleeps).toEqual([]);
   });
 
   it('does not switch hosts after a read timeout', async () => {
