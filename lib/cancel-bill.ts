@@ -39,6 +39,8 @@ const BACKOFF_CAP_MS = 5000;
 /** An attempt with less time than this left is not started. */
 const MIN_ATTEMPT_MS = 250;
 const QUERY_ATTEMPTS = 2;
+/** Time a cancel attempt leaves for the query that may follow it. */
+const QUERY_RESERVE_MS = 2000;
 
 const WECHAT_VERSION = '1.0';
 
@@ -64,6 +66,8 @@ const backoffMs = (attempt: number, rateLimited: boolean, random: () => number):
 const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
   const { client, secrets, hosts, clock, random } = deps;
 
+  const queryReserve = Math.min(QUERY_RESERVE_MS, options.timeoutMs);
+
   const cancel = async (command: CancelCommand, deadline: number, trace: CancelTrace): Promise<CancelResult> => {
     let credentials = await secrets.get();
     trace.certNotAfter = credentials.certNotAfter;
@@ -72,7 +76,8 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
       path: 'wxv/cancelbill' | 'wxv/queryrentbill',
       fields: Record<string, string>,
     ): Promise<Record<string, string>> => {
-      const timeoutMs = Math.min(options.timeoutMs, deadline - clock.now());
+      // A cancel leaves time for the query that may have to follow it (the truth after a timeout).
+      const timeoutMs = Math.min(options.timeoutMs, deadline - (path === 'wxv/cancelbill' ? queryReserve : 0) - clock.now());
       if (timeoutMs < MIN_ATTEMPT_MS) {
         throw new TransientError('DEADLINE_EXCEEDED', `no time left for another call to ${path}`, { phase: 'connect' });
       }
@@ -86,16 +91,17 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
         if (!isCredentialRefusal(error) || trace.secretRefreshed) throw error;
         // A rotated key or certificate: fetch the secret afresh, once per invocation, and repeat
         // this same call (cancel or query) without spending a retry on it.
-        trace.secretRefreshed = true;
         credentials = await secrets.get({ refresh: true, unless: credentials.version });
+        trace.secretRefreshed = true;
         trace.certNotAfter = credentials.certNotAfter;
         return callOnce(path, fields);
       }
     };
 
-    const sleepBefore = async (attempt: number, error: unknown): Promise<boolean> => {
+    /** Waits before the next attempt; false when that attempt (and `reserveMs` after it) would not fit. */
+    const sleepBefore = async (attempt: number, error: unknown, reserveMs = 0): Promise<boolean> => {
       const wait = backoffMs(attempt, isRateLimited(error), random);
-      if (clock.now() + wait + MIN_ATTEMPT_MS > deadline) return false;
+      if (clock.now() + wait + MIN_ATTEMPT_MS + reserveMs > deadline) return false;
       await clock.sleep(wait);
       return true;
     };
@@ -153,16 +159,18 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
         const orderId = reply.order_id ?? (await query().then((r) => r.order_id, () => undefined)) ?? '';
         return { out_order_no: command.out_order_no, order_id: orderId, state: 'REVOKED', already_cancelled: false };
       } catch (error) {
-        if (isAmbiguousRefusal(error)) {
+        // A refusal that may only mean "already done": either one known to be ambiguous, or any
+        // refusal after an earlier attempt whose outcome we never saw.
+        if (isAmbiguousRefusal(error) || (outcomeUnknown && error instanceof WechatPayError)) {
           const answer = answerFromState(await query());
           if (answer !== undefined) return answer;
           throw error;
         }
         if (!(error instanceof TransientError)) throw error;
         if (error.phase === 'sent') outcomeUnknown = true;
-        // A connection failure that moved us to the other host is retried there at once.
-        const failedOver = error.phase === 'connect' && hosts.pick().role !== trace.host;
-        if (attempt < options.maxAttempts && (failedOver || (await sleepBefore(attempt, error)))) continue;
+        // A connection failure that moved us to the backup host is retried there at once.
+        const failedOver = error.phase === 'connect' && trace.host === 'primary' && hosts.pick().role === 'backup';
+        if (attempt < options.maxAttempts && (failedOver || (await sleepBefore(attempt, error, queryReserve)))) continue;
         if (outcomeUnknown && error.code !== 'DEADLINE_EXCEEDED') {
           // The cancel may have gone through without us seeing the reply: ask before failing.
           const answer = await query().then(answerFromState, () => undefined);

@@ -11,8 +11,13 @@ const CONNECT_TIMEOUT_MS = 6000;
 /** Agents kept at once: the current credential version and the one before (requests in flight). */
 const MAX_AGENTS = 2;
 
-/** TLS alerts by which a server refuses our client certificate. */
-const CLIENT_CERT_ALERTS = /ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_UNKNOWN|CERTIFICATE_REVOKED|ACCESS_DENIED|HANDSHAKE_FAILURE)/;
+/**
+ * TLS alerts by which a server refuses our client certificate: in the error code under TLS 1.3
+ * (`ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE`), only in the message under TLS 1.2 (`EPROTO`, "sslv3 alert
+ * bad certificate"). A bare handshake failure is left out: it also means a cipher mismatch.
+ */
+const CLIENT_CERT_ALERTS = /ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_UNKNOWN|CERTIFICATE_REVOKED|ACCESS_DENIED)/;
+const CLIENT_CERT_ALERT_TEXT = /alert (bad certificate|certificate required|unknown ca|certificate expired|certificate unknown|certificate revoked|access denied)/i;
 
 type TransportOptions = {
   maxReplyBytes?: number;
@@ -47,7 +52,8 @@ const codeOf = (error: unknown): string =>
 const toTransportError = (error: unknown, phase: FailurePhase, host: string): Error => {
   if (error instanceof TransientError || error instanceof WechatPayError) return error;
   const code = codeOf(error);
-  if (CLIENT_CERT_ALERTS.test(code)) {
+  const message = error instanceof Error ? error.message : '';
+  if (CLIENT_CERT_ALERTS.test(code) || CLIENT_CERT_ALERT_TEXT.test(message)) {
     return new WechatPayError('SSL_CERT_ERROR', `${host} refused the client certificate during the TLS handshake (${code})`, {
       cause: error,
     });
@@ -65,33 +71,48 @@ const toTransportError = (error: unknown, phase: FailurePhase, host: string): Er
   return new TransientError('CONNECTION_RESET', `connection to ${host} failed (${label})`, { cause: error, phase });
 };
 
+/**
+ * Reads a reply body, enforcing the size cap while reading. A 2xx body over the cap or not valid
+ * UTF-8 is refused; any other status is classified by its status, so its body is only kept up to
+ * the cap (then the connection is dropped) and decoded leniently.
+ */
 const readBody = (response: IncomingMessage, maxBytes: number, host: string): Promise<string> =>
   new Promise((resolve, reject) => {
+    const status = response.statusCode ?? 0;
+    const strict = status >= 200 && status < 300;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (): void => {
+      const bytes = Buffer.concat(chunks, Math.min(size, maxBytes));
+      try {
+        resolve(new TextDecoder('utf-8', { fatal: strict }).decode(bytes));
+      } catch {
+        reject(new WechatPayError('REPLY_NOT_UTF8', `${host} sent a reply that is not valid UTF-8`));
+      }
+    };
     const declared = Number(response.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) {
+    if (strict && Number.isFinite(declared) && declared > maxBytes) {
       response.destroy();
       reject(new WechatPayError('REPLY_TOO_LARGE', `${host} announced a reply of ${declared} bytes (limit ${maxBytes})`));
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
     response.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBytes) {
+      if (size <= maxBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      if (strict) {
         response.destroy(new WechatPayError('REPLY_TOO_LARGE', `${host} sent a reply over ${maxBytes} bytes`));
         return;
       }
-      chunks.push(chunk);
+      chunks.push(chunk.subarray(0, chunk.length - (size - maxBytes)));
+      response.destroy();
+      finish();
     });
     response.on('error', reject);
     response.on('aborted', () => reject(new TransientError('CONNECTION_RESET', `${host} closed the reply early`)));
-    response.on('end', () => {
-      try {
-        resolve(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks, size)));
-      } catch {
-        reject(new WechatPayError('REPLY_NOT_UTF8', `${host} sent a reply that is not valid UTF-8`));
-      }
-    });
+    response.on('end', finish);
   });
 
 /**

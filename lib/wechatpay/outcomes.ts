@@ -87,6 +87,13 @@ const RETURN_MSG_CODES: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 const UNKNOWN_OUTCOME = outcome(WechatPayError);
+/**
+ * An `err_code` missing from the table (spec §12: the reply to a cancel in a terminal state is
+ * undocumented) may only mean "already done", so it is answered from queryrentbill like PARAM_ERROR.
+ */
+const UNKNOWN_REFUSAL = outcome(WechatPayError, { ambiguous: true });
+/** The errors built from UNKNOWN_REFUSAL: their codes are in no table, so they are remembered here. */
+const unknownRefusals = new WeakSet<object>();
 const ERR_CODE_TOKEN = /^[A-Z][A-Z0-9_]{0,63}$/;
 const MAX_SERVER_TEXT = 120;
 
@@ -145,18 +152,23 @@ const classifyResultFail = (fields: Readonly<Record<string, string>>): AppError 
   const errCode = fields.err_code ?? '';
   const code = ERR_CODE_TOKEN.test(errCode) ? errCode : 'UNKNOWN_ERROR';
   const detail = sanitize(fields.err_code_des) || `result_code=${sanitize(fields.result_code) || '(missing)'}`;
-  return create(lookup(ERR_CODE_OUTCOMES, code) ?? UNKNOWN_OUTCOME, code, detail);
+  const known = lookup(ERR_CODE_OUTCOMES, code);
+  if (known !== undefined) return create(known, code, detail);
+  const error = create(UNKNOWN_REFUSAL, code, detail);
+  unknownRefusals.add(error);
+  return error;
 };
 
 /** The table row behind an error: same code, and the class that row throws. */
 const outcomeOf = (error: unknown): Outcome | undefined => {
   if (!isAppError(error)) return undefined;
+  if (unknownRefusals.has(error)) return UNKNOWN_REFUSAL;
   return [lookup(ERR_CODE_OUTCOMES, error.code), lookup(PROTOCOL_OUTCOMES, error.code)].find(
     (entry) => entry !== undefined && error instanceof entry.errorClass,
   );
 };
 
-/** True for refusals after which only `wxv/queryrentbill` tells the order's state (PARAM_ERROR, INVALID_ORDER_STATE). */
+/** True for refusals after which only `wxv/queryrentbill` tells the order's state (PARAM_ERROR, INVALID_ORDER_STATE, unknown codes). */
 const isAmbiguousRefusal = (error: unknown): boolean => outcomeOf(error)?.ambiguous === true;
 
 /** True when WeChat Pay refused the API key or the client certificate (SIGNERROR, NO_CLIENT_CERT, SSL_CERT_ERROR). */

@@ -151,6 +151,23 @@ describe('hostile replies', () => {
     expect(sandbox.orders.get(orderNo)?.cancelCount).toBe(1);
   });
 
+  it.each([
+    { name: 'a 70 KB HTML error page', body: () => `<html><body>${'Bad Gateway '.repeat(6000)}</body></html>` },
+    { name: 'a GBK-encoded error page', body: () => Buffer.from([0x3c, 0x68, 0x31, 0x3e, 0xcf, 0xb5, 0xcd, 0xb3, 0xb7, 0xb1, 0xc3, 0xa6, 0x3c, 0x2f, 0x68, 0x31, 0x3e]) },
+  ])('treats HTTP 502 with $name as transient, retries, and answers the truth', async ({ body }) => {
+    // Prepare
+    const orderNo = nextOrderNo();
+    sandbox.seedOrder(orderNo, 'CREATED');
+    hostile.push({ status: 502, body });
+
+    // Act
+    const outcome = await invoke(viaHostile, orderNo);
+
+    // Assess: the first request was applied before the 502, so the retry finds the order revoked.
+    expect(outcome).toMatchObject({ ok: true, result: { state: 'REVOKED', already_cancelled: true } });
+    expect(sandbox.orders.get(orderNo)?.cancelCount).toBe(1);
+  });
+
   it('refuses a 32 MB chunked stream with REPLY_TOO_LARGE without buffering it', async () => {
     // Prepare: a success and a small flood first, so the process's peak memory has settled (source maps, error paths).
     for (const size of [0, 256 * 1024]) {

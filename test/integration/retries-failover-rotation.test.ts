@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, startSandbox } from '../sandbox/index.js';
 import type { Sandbox } from '../sandbox/index.js';
@@ -6,6 +9,28 @@ import type { LambdaProcess } from '../helpers/lambda-process.js';
 import { assertNoSecrets } from '../helpers/leaks.js';
 
 type Failure = { ok: false; error: { name: string; message: string } };
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+/** Resolves once something accepts TCP connections on the port (bounded: about 5 s). */
+const waitForPort = async (port: number): Promise<void> => {
+  for (let tries = 0; tries < 100; tries += 1) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => resolve(true)).on('error', () => resolve(false));
+      socket.unref();
+      setTimeout(() => socket.destroy(), 200);
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+};
 
 /** Retries, failover to the backup host and secret rotation, through the built bundle over real mTLS. */
 describe('retries, failover and rotation', () => {
@@ -192,6 +217,29 @@ describe('retries, failover and rotation', () => {
     expect((refused as Failure).error.message).toMatch(/^(SSL_CERT_ERROR|NO_CLIENT_CERT): /);
     expect(outcome).toMatchObject({ ok: true, result: { state: 'REVOKED', already_cancelled: false } });
     expect(sandbox.secrets.stats.getSecretValue - fetchesBefore).toBe(1);
+  });
+
+  it('counts a TLS 1.2 handshake alert on the client certificate as a certificate refusal', async () => {
+    // Prepare: an OpenSSL front that refuses untrusted client certificates in the TLS 1.2 handshake
+    // with an alert, as nginx with ssl_verify_client on does.
+    const port = await freePort();
+    const { certs } = sandbox;
+    const front = spawn('openssl', ['s_server', '-quiet', '-tls1_2', '-accept', String(port), '-cert', certs.server.certPath, '-key', certs.server.keyPath,
+      '-CAfile', certs.merchantCa.certPath, '-Verify', '1', '-verify_return_error', '-www'], { stdio: 'ignore' });
+    await waitForPort(port);
+    sandbox.storeMerchantSecret('pem', { identity: 'foreign' });
+    const lambda = await freshLambda({ WECHATPAY_BASE_URL: `https://127.0.0.1:${port}`, WECHATPAY_BACKUP_BASE_URL: '' });
+    const fetchesBefore = sandbox.secrets.stats.getSecretValue;
+
+    // Act
+    const outcome = await lambda.invoke({ out_order_no: nextOrderNo(), reason: 'tls 1.2' });
+    front.kill();
+    sandbox.storeMerchantSecret('pem');
+
+    // Assess
+    expect(outcome).toMatchObject({ ok: false, error: { name: 'WechatPayError' } });
+    expect((outcome as Failure).error.message).toMatch(/^SSL_CERT_ERROR: /);
+    expect(sandbox.secrets.stats.getSecretValue - fetchesBefore).toBe(2);
   });
 
   it('reports SignatureError for a mis-signed success and does not retry it', async () => {

@@ -18,8 +18,8 @@ import { NginxPage, buildReplyFields } from './wechatpay-replies.js';
 /** The reply the sandbox would have sent: its fields (with `sign`), their XML, and the key that signed them. */
 type HonestReply = Readonly<{ fields: Readonly<Fields>; xml: string; apiKey: string }>;
 
-/** A scripted answer: the body made from the honest reply, sent with Content-Length unless `chunked`. */
-type HostileReply = Readonly<{ body: (honest: HonestReply) => string | Buffer; chunked?: boolean }>;
+/** A scripted answer: the body made from the honest reply (status 200 unless `status`), sent with Content-Length unless `chunked`. */
+type HostileReply = Readonly<{ body: (honest: HonestReply) => string | Buffer; chunked?: boolean; status?: number }>;
 
 type HostileServerOptions = Readonly<{
   /** Server certificate and key (PEM): the sandbox's, so the function trusts this host too. */
@@ -101,7 +101,7 @@ const startHostileServer = async (options: HostileServerOptions): Promise<Hostil
     const honest: HonestReply = { fields, xml: toXml(fields), apiKey: endpointContext.apiKey };
     const scripted = script.shift();
     if (scripted === undefined) return send(response, 200, honest.xml, false);
-    return send(response, 200, scripted.body(honest), scripted.chunked === true);
+    return send(response, scripted.status ?? 200, scripted.body(honest), scripted.chunked === true);
   };
 
   const server = createServer({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' });

@@ -272,15 +272,74 @@ describe('cancel-bill', () => {
   it('never lets an attempt run past the deadline', async () => {
     // Prepare
     const { run, calls, clock } = setUp({ cancel: [systemError(), systemError(), systemError()], query: [queryReply('CREATED')] });
-    const deadline = clock.now() + 500;
+    const deadline = clock.now() + 2600;
 
     // Act
-    const outcome = run(500);
+    const outcome = run(2600);
 
     // Assess
     await expect(outcome).rejects.toThrow(TransientError);
     expect(calls.filter((call) => call.path === 'wxv/cancelbill')).toHaveLength(2);
     for (const call of calls) expect(call.at + call.timeoutMs).toBeLessThanOrEqual(deadline);
+    expect(calls.at(-1)?.path).toBe('wxv/queryrentbill');
+  });
+
+  it('keeps time for the query after the last attempt times out', async () => {
+    // Prepare
+    const timeout = () => new TransientError('READ_TIMEOUT', 'slow', { phase: 'sent' });
+    const { run, calls } = setUp({ cancel: [timeout(), timeout(), timeout()], query: [queryReply('REVOKED')] });
+
+    // Act
+    const result = await run(24_000);
+
+    // Assess
+    expect(result).toMatchObject({ state: 'REVOKED', already_cancelled: true });
+    expect(calls.at(-1)?.path).toBe('wxv/queryrentbill');
+    expect(calls.at(-1)?.timeoutMs).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('answers from queryrentbill when an unknown refusal follows an attempt whose outcome was lost', async () => {
+    // Prepare
+    const lost = new TransientError('READ_TIMEOUT', 'slow', { phase: 'sent' });
+    const { run } = setUp({ cancel: [lost, new WechatPayError('ORDER_ALREADY_REVOKED', 'done')], query: [queryReply('REVOKED')] });
+
+    // Act
+    const result = await run();
+
+    // Assess
+    expect(result).toMatchObject({ state: 'REVOKED', already_cancelled: true });
+  });
+
+  it('keeps the secret refresh available when the refresh itself fails transiently', async () => {
+    // Prepare
+    const clock = createFakeClock();
+    const fetches: boolean[] = [];
+    const steps: Step[] = [new WechatPayError('SIGNERROR', 'x'), new WechatPayError('SIGNERROR', 'x'), REVOKED_REPLY];
+    let version = 0;
+    const canceller = createCanceller(
+      {
+        client: { call: async () => { const step = steps.shift(); if (step instanceof Error) throw step; return step ?? {}; } },
+        secrets: {
+          get: async (opts) => {
+            fetches.push(opts?.refresh === true);
+            if (opts?.refresh === true && fetches.filter(Boolean).length === 1) throw new TransientError('SECRET_FETCH_FAILED', 'blip', { phase: 'connect' });
+            version += 1;
+            return fakeCredentials({ version: `v${version}` });
+          },
+        },
+        hosts: createHostSelector({ primary: PRIMARY, backup: undefined, clock }),
+        clock,
+        random: () => 0.5,
+      },
+      { timeoutMs: 8000, maxAttempts: 3 },
+    );
+
+    // Act
+    const result = await canceller.cancel(COMMAND, clock.now() + 60_000, { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined });
+
+    // Assess
+    expect(result.state).toBe('REVOKED');
+    expect(fetches).toEqual([false, true, true]);
   });
 
   it('bounds each attempt by the configured timeout', async () => {

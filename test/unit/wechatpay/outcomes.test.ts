@@ -90,14 +90,15 @@ describe('wechatpay/outcomes', () => {
       expect((error as TransientError).phase).toBe('sent');
     });
 
-    it('maps an unknown err_code to a WechatPayError without flags', () => {
+    it('maps an unknown err_code to an ambiguous WechatPayError (answered from queryrentbill)', () => {
       // Act
       const error = classifyResultFail(resultFail({ err_code: 'BRAND_NEW_CODE', err_code_des: 'paid' }));
 
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
       expect(error.message).toBe('BRAND_NEW_CODE: paid');
-      expect(flagsOf(error)).toEqual(NO_FLAGS);
+      expect(flagsOf(error)).toEqual({ ...NO_FLAGS, ambiguous: true });
+      expect(isAmbiguousRefusal(new WechatPayError('BRAND_NEW_CODE', 'same code, not from a reply'))).toBe(false);
     });
 
     it.each<{ name: string; extra: Record<string, string> }>([
@@ -115,7 +116,7 @@ describe('wechatpay/outcomes', () => {
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
       expect(error.code).toBe('UNKNOWN_ERROR');
-      expect(flagsOf(error)).toEqual(NO_FLAGS);
+      expect(flagsOf(error)).toEqual({ ...NO_FLAGS, ambiguous: true });
     });
 
     it.each([
