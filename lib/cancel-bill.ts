@@ -36,7 +36,7 @@ type CancellerOptions = Readonly<{ timeoutMs: number; maxAttempts: number }>;
 const BACKOFF_BASE_MS = 200;
 const RATE_LIMITED_BASE_MS = 1000;
 const BACKOFF_CAP_MS = 5000;
-/** An attempt with less time than this left is not started. */
+/** An attempt with less time than this (or than the configured timeout, if shorter) is not started. */
 const MIN_ATTEMPT_MS = 250;
 const QUERY_ATTEMPTS = 2;
 /** Time a cancel attempt leaves for the query that may follow it. */
@@ -67,6 +67,7 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
   const { client, secrets, hosts, clock, random } = deps;
 
   const queryReserve = Math.min(QUERY_RESERVE_MS, options.timeoutMs);
+  const minAttemptMs = Math.min(MIN_ATTEMPT_MS, options.timeoutMs);
 
   const cancel = async (command: CancelCommand, deadline: number, trace: CancelTrace): Promise<CancelResult> => {
     let credentials = await secrets.get();
@@ -78,7 +79,7 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
     ): Promise<Record<string, string>> => {
       // A cancel leaves time for the query that may have to follow it (the truth after a timeout).
       const timeoutMs = Math.min(options.timeoutMs, deadline - (path === 'wxv/cancelbill' ? queryReserve : 0) - clock.now());
-      if (timeoutMs < MIN_ATTEMPT_MS) {
+      if (timeoutMs < minAttemptMs) {
         throw new TransientError('DEADLINE_EXCEEDED', `no time left for another call to ${path}`, { phase: 'connect' });
       }
       const host = hosts.pick();
@@ -101,7 +102,7 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
     /** Waits before the next attempt; false when that attempt (and `reserveMs` after it) would not fit. */
     const sleepBefore = async (attempt: number, error: unknown, reserveMs = 0): Promise<boolean> => {
       const wait = backoffMs(attempt, isRateLimited(error), random);
-      if (clock.now() + wait + MIN_ATTEMPT_MS + reserveMs > deadline) return false;
+      if (clock.now() + wait + minAttemptMs + reserveMs > deadline) return false;
       await clock.sleep(wait);
       return true;
     };

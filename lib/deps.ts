@@ -8,14 +8,11 @@ import { createSecretsLoader } from './secrets.js';
 import type { Clock, HttpsTransport, MerchantCredentials, SecretsLoader } from './types.js';
 import { createNonce } from './wechatpay/index.js';
 
-/** Days before expiry from which each secret fetch logs a warning (WeChat Pay refuses expired certificates). */
-const CERT_WARNING_DAYS = 30;
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 /** The log methods the function uses; Powertools' Logger in production. */
 interface Log {
   info(message: string, attributes: Record<string, unknown>): void;
   warn(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
 }
 
 /** Everything with side effects, injected (STYLE §6). */
@@ -31,10 +28,6 @@ type Deps = Readonly<{
 
 const systemClock: Clock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
 
-/** Whole days until the certificate expires (negative once expired). */
-const daysToExpiry = (credentials: MerchantCredentials, now: number): number =>
-  Math.floor((credentials.certNotAfter.getTime() - now) / DAY_MS);
-
 /**
  * Builds the production dependencies once per container: one Secrets Manager client, one
  * transport, one host selector, one logger.
@@ -42,16 +35,12 @@ const daysToExpiry = (credentials: MerchantCredentials, now: number): number =>
 const createDefaultDeps = (config: Config, logger: Log): Deps => {
   const clock = systemClock;
   const secrets = createSecretsLoader({
-    client: new SecretsManagerClient({ requestHandler: { connectionTimeout: 3000, requestTimeout: 5000 } }),
+    // Bounded so a Secrets Manager outage cannot eat the invocation: 2 tries of at most 1 s to
+    // connect and 3 s to answer.
+    client: new SecretsManagerClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 } }),
     secretId: config.secretId,
     ttlMs: config.secretTtlMs,
     clock,
-    onFetch: (credentials) => {
-      const days = daysToExpiry(credentials, clock.now());
-      if (days < CERT_WARNING_DAYS) {
-        logger.warn('merchant API certificate expires soon', { cert_days_to_expiry: days, cert_not_after: credentials.certNotAfter });
-      }
-    },
   });
   return Object.freeze({
     clock,
@@ -64,5 +53,5 @@ const createDefaultDeps = (config: Config, logger: Log): Deps => {
   });
 };
 
-export { createDefaultDeps, daysToExpiry, systemClock, CERT_WARNING_DAYS };
+export { createDefaultDeps, systemClock };
 export type { Deps, Log };

@@ -8,6 +8,8 @@ import type { HttpsRequest, HttpsResponse, HttpsTransport, MerchantCredentials }
 const MAX_REPLY_BYTES = 64 * 1024;
 /** The official v2 SDK's connect timeout. */
 const CONNECT_TIMEOUT_MS = 6000;
+/** Errors of a pooled keep-alive socket that the server closed before our request reached it. */
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 /** Agents kept at once: the current credential version and the one before (requests in flight). */
 const MAX_AGENTS = 2;
 
@@ -142,14 +144,28 @@ const createHttpsTransport = (options: TransportOptions = {}): HttpsTransport & 
     return agent;
   };
 
-  const request = (input: HttpsRequest): Promise<HttpsResponse> =>
+  /** One exchange; `retryStale` allows one more on a fresh connection when a pooled one turns out dead. */
+  const exchange = (input: HttpsRequest, retryStale: boolean): Promise<HttpsResponse> =>
     new Promise<HttpsResponse>((resolve, reject) => {
+      const started = Date.now();
       const url = new URL(input.url);
       const host = url.host;
       let phase: FailurePhase = 'connect';
+      let answered = false;
       // A timeout destroys the request; the stream errors it causes must not hide it.
       let timeoutError: TransientError | undefined;
-      const fail = (error: unknown): void => reject(toTransportError(timeoutError ?? error, phase, host));
+      const fail = (error: unknown): void => {
+        // A keep-alive connection the server had already closed (idle timeout, or a Lambda thaw):
+        // nothing of the reply arrived, so the request goes again once on a fresh connection. Should
+        // the server have acted on it after all, the retry meets the order already cancelled and
+        // the use case answers from queryrentbill.
+        const remaining = input.timeoutMs - (Date.now() - started);
+        if (retryStale && req.reusedSocket && !answered && timeoutError === undefined && STALE_SOCKET_CODES.has(codeOf(error)) && remaining > 0) {
+          exchange({ ...input, timeoutMs: remaining }, false).then(resolve, reject);
+          return;
+        }
+        reject(toTransportError(timeoutError ?? error, phase, host));
+      };
       const req = httpsRequest(url, {
         method: 'POST',
         agent: agentFor(input.credentials),
@@ -178,6 +194,7 @@ const createHttpsTransport = (options: TransportOptions = {}): HttpsTransport & 
         clearTimeout(connectTimer);
       });
       req.on('response', (response) => {
+        answered = true;
         readBody(response, maxReplyBytes, host).then(
           (body) => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
           (error: unknown) => {
@@ -188,6 +205,8 @@ const createHttpsTransport = (options: TransportOptions = {}): HttpsTransport & 
       });
       req.end(input.body);
     });
+
+  const request = (input: HttpsRequest): Promise<HttpsResponse> => exchange(input, true);
 
   const close = (): void => {
     for (const agent of agents.values()) agent.destroy();

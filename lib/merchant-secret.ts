@@ -18,6 +18,14 @@ const readString = (fields: Fields, name: string): string | undefined => {
   return value === '' ? undefined : value;
 };
 
+/** `pfx_passphrase` as given: unlike other fields, an empty string is a real (empty) passphrase. */
+const readPassphrase = (fields: Fields): string | undefined => {
+  const value = Object.hasOwn(fields, 'pfx_passphrase') ? fields.pfx_passphrase : undefined;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw invalid('secret field pfx_passphrase must be a string');
+  return value;
+};
+
 /** Reads the certificate of a PKCS#12 through a TLS context: Node has no other PKCS#12 parser. */
 const certificateOfPfx = (pfx: Buffer, passphrase: string): X509Certificate => {
   let socket: TLSSocket | undefined;
@@ -103,7 +111,7 @@ const parseMerchantSecret = (secretString: string, version: string, now: number)
   const { tls, certificate } =
     certPem !== undefined && keyPem !== undefined
       ? identityFromPem(certPem, keyPem)
-      : identityFromPfx(pfxBase64 as string, readString(fields, 'pfx_passphrase') ?? (mchId as string));
+      : identityFromPfx(pfxBase64 as string, readPassphrase(fields) ?? (mchId as string));
 
   const certNotBefore = new Date(certificate.validFrom);
   const certNotAfter = new Date(certificate.validTo);

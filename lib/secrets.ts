@@ -18,6 +18,9 @@ type SecretsLoaderOptions = {
   onFetch?: (credentials: MerchantCredentials) => void;
 };
 
+/** After a failed refetch, how long the previous credentials are served before trying again. */
+const STALE_RETRY_MS = 30_000;
+
 const CONFIG_FAULTS: Readonly<Record<string, string>> = {
   ResourceNotFoundException: 'SECRET_NOT_FOUND',
   AccessDeniedException: 'SECRET_ACCESS_DENIED',
@@ -94,8 +97,11 @@ const createSecretsLoader = (options: SecretsLoaderOptions): SecretsLoader => {
     try {
       return await startFetch();
     } catch (error) {
-      if (stale !== undefined && error instanceof TransientError) return stale;
-      throw error;
+      if (stale === undefined || !(error instanceof TransientError) || cached === undefined) throw error;
+      // Secrets Manager is struggling: keep the last good credentials a little longer instead of
+      // making every invocation wait for another failing fetch.
+      cached = { credentials: stale, expiresAt: clock.now() + STALE_RETRY_MS };
+      return stale;
     }
   };
 

@@ -18,6 +18,11 @@ type InvocationSummary = Readonly<{
   certDaysToExpiry: number | undefined;
 }>;
 
+/** From this many days before the client certificate expires, the invocation line is a warning. */
+const CERT_WARNING_DAYS = 30;
+/** Outcomes that need an operator (logged at ERROR); business outcomes are WARN, successes INFO. */
+const FAULTS = new Set(['ConfigError', 'WechatPayError', 'SignatureError', 'TransientError', 'InternalError']);
+
 interface Telemetry {
   /** Writes the invocation's one JSON line, with its CloudWatch EMF metrics embedded in the same line. */
   logInvocation(summary: InvocationSummary): void;
@@ -27,7 +32,8 @@ interface Telemetry {
  * Creates the telemetry of the function: one structured log line per invocation (Powertools
  * Logger) carrying CloudWatch embedded metrics (Powertools Metrics): `Invocations` by `Outcome`,
  * `Attempts`, `Latency`, `BackupHostCalls` and `CertDaysToExpiry`. Metrics and log share one line
- * so the contract's "one line per invocation" holds.
+ * so the contract's "one line per invocation" holds; that line is also the certificate-expiry
+ * warning (level WARN, `cert_warning`) from 30 days before expiry.
  */
 const createTelemetry = (options: { logger: Log; metrics: Metrics }): Telemetry => {
   const { logger, metrics } = options;
@@ -48,7 +54,10 @@ const createTelemetry = (options: { logger: Log; metrics: Metrics }): Telemetry 
   };
 
   const logInvocation = (summary: InvocationSummary): void => {
-    logger.info('cancel-bill invocation', {
+    const certExpiresSoon = summary.certDaysToExpiry !== undefined && summary.certDaysToExpiry < CERT_WARNING_DAYS;
+    // The level follows the outcome, so POWERTOOLS_LOG_LEVEL=WARN still keeps every fault's line.
+    const level = FAULTS.has(summary.outcome) ? 'error' : summary.outcome !== 'success' || certExpiresSoon ? 'warn' : 'info';
+    logger[level]('cancel-bill invocation', {
       ...embeddedMetrics(summary),
       envelope: summary.envelope,
       out_order_no: summary.outOrderNo,
@@ -59,6 +68,7 @@ const createTelemetry = (options: { logger: Log; metrics: Metrics }): Telemetry 
       host_role: summary.hostRole,
       secret_refreshed: summary.secretRefreshed,
       cert_days_to_expiry: summary.certDaysToExpiry,
+      ...(certExpiresSoon ? { cert_warning: `CERT_EXPIRES_SOON: the merchant API certificate expires in ${summary.certDaysToExpiry} days` } : {}),
       latency_ms: summary.latencyMs,
       request_id: summary.requestId,
     });
@@ -67,5 +77,5 @@ const createTelemetry = (options: { logger: Log; metrics: Metrics }): Telemetry 
   return { logInvocation };
 };
 
-export { createTelemetry };
+export { createTelemetry, CERT_WARNING_DAYS };
 export type { Telemetry, InvocationSummary };

@@ -87,6 +87,26 @@ describe('retries, failover and rotation', () => {
     expect(sandbox.orders.get(orderNo)?.cancelCount).toBe(1);
   });
 
+  it('resends at once, within the same attempt, when a pooled keep-alive connection turns out dead', async () => {
+    // Prepare
+    const lambda = await freshLambda();
+    const warmup = nextOrderNo();
+    const orderNo = nextOrderNo();
+    sandbox.seedOrder(warmup, 'CREATED');
+    sandbox.seedOrder(orderNo, 'CREATED');
+    await lambda.invoke({ out_order_no: warmup, reason: 'open a connection' });
+    sandbox.primary.faults.push('resetBeforeProcessing', { endpoint: 'cancelbill' });
+
+    // Act
+    const outcome = await lambda.invoke({ out_order_no: orderNo, reason: 'stale socket' });
+
+    // Assess
+    expect(outcome).toMatchObject({ ok: true, result: { state: 'REVOKED', already_cancelled: false } });
+    const line = lambda.records().filter((r) => r.message === 'cancel-bill invocation').at(-1);
+    expect(line).toMatchObject({ attempts: 1 });
+    expect(cancelsOf(orderNo)).toHaveLength(2);
+  });
+
   it('tells the truth when the reply was lost after the order was revoked', async () => {
     // Prepare
     const lambda = await freshLambda();

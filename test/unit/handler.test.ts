@@ -35,7 +35,8 @@ const createSignedTransport = (requests: HttpsRequest[]) => ({
 const setUp = () => {
   const requests: HttpsRequest[] = [];
   const lines: Record<string, unknown>[] = [];
-  const logger = { info: (message: string, attributes: Record<string, unknown>) => lines.push({ message, ...attributes }), warn: () => undefined };
+  const record = (level: string) => (message: string, attributes: Record<string, unknown>) => lines.push({ level, message, ...attributes });
+  const logger = { info: record('INFO'), warn: record('WARN'), error: record('ERROR') };
   const clock = createFakeClock();
   const deps: Deps = {
     clock,
@@ -64,7 +65,7 @@ describe('handler', () => {
     expect(requests).toHaveLength(1);
     expect(requests[0]?.body).not.toContain('extra');
     expect(lines).toEqual([
-      expect.objectContaining({ message: 'cancel-bill invocation', envelope: 'direct', out_order_no: ORDER, outcome: 'success', attempts: 1, host: 'api.mch.weixin.qq.com', request_id: 'req-1' }),
+      expect.objectContaining({ level: 'INFO', message: 'cancel-bill invocation', envelope: 'direct', out_order_no: ORDER, outcome: 'success', attempts: 1, host: 'api.mch.weixin.qq.com', request_id: 'req-1' }),
     ]);
     expect(JSON.stringify(lines)).not.toMatch(/<xml>|192006250b4c09247ec02edce69f6a2d/);
     expect(lines[0]).toMatchObject({ Outcome: 'Success', Invocations: 1, Attempts: 1, BackupHostCalls: 0, CertDaysToExpiry: 36 });
@@ -117,13 +118,13 @@ describe('handler', () => {
     // Assess
     await expect(outcome).rejects.toMatchObject({ name: 'ValidationError' });
     expect(requests).toHaveLength(0);
-    expect(lines[0]).toMatchObject({ outcome: 'error', error_name: 'ValidationError', attempts: 0 });
+    expect(lines[0]).toMatchObject({ level: 'WARN', outcome: 'error', error_name: 'ValidationError', attempts: 0 });
   });
 
   it('reports a configuration error on every invocation, as a 500 behind API Gateway', async () => {
     // Prepare
     const lines: unknown[] = [];
-    const logger = { info: (message: string) => lines.push(message), warn: () => undefined };
+    const logger = { info: (message: string) => lines.push(message), warn: (message: string) => lines.push(message), error: (message: string) => lines.push(message) };
     const telemetry = createTelemetry({ logger, metrics: new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' }) });
     const handler = createHandler({ telemetry, error: new ConfigError('CONFIG_INVALID', 'WECHATPAY_SECRET_ID is required') });
     const apiEvent = { httpMethod: 'POST', resource: '/rental-orders/{out_order_no}/cancel', path: '/x', requestContext: { requestId: 'a' }, body: '{}' };

@@ -136,6 +136,25 @@ describe('secrets', () => {
     await expect(forced).rejects.toThrow(/^SECRET_FETCH_FAILED: .*ThrottlingException/);
   });
 
+  it('waits 30 s before trying a failing Secrets Manager again while it serves stale credentials', async () => {
+    // Prepare
+    const down = async () => Promise.reject(sdkError('InternalServiceError', 'server', 500));
+    const { clock, client, loader } = setUp([ok('v1'), down, ok('v2')], 1000);
+    await loader.get();
+    clock.advance(1000);
+    await loader.get();
+
+    // Act
+    const during = await loader.get();
+    clock.advance(30_000);
+    const after = await loader.get();
+
+    // Assess
+    expect(during.version).toBe('v1');
+    expect(after.version).toBe('v2');
+    expect(client.requests).toHaveLength(3);
+  });
+
   it.each([
     { name: 'ResourceNotFoundException', code: 'SECRET_NOT_FOUND' },
     { name: 'AccessDeniedException', code: 'SECRET_ACCESS_DENIED' },

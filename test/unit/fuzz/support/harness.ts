@@ -39,6 +39,7 @@ const createFuzzHarness = (options: { config: ConfigName; plan: ReplyPlan; remai
   const logger = {
     info: (message: string, attributes: Record<string, unknown>) => lines.push({ message, ...attributes }),
     warn: (message: string, attributes: Record<string, unknown>) => lines.push({ message, ...attributes }),
+    error: (message: string, attributes: Record<string, unknown>) => lines.push({ message, ...attributes }),
   };
   const deps: Deps = {
     clock,
