@@ -17,7 +17,7 @@ const telemetry = createTelemetry({
 const setup = ((): Setup => {
   try {
     const config = readConfig(process.env);
-    const deps = createDefaultDeps(config, logger);
+    const deps = createDefaultDeps(config);
     // Overlap the secret fetch with the rest of the cold start; the handler awaits the shared
     // in-flight fetch, and a failure here is retried there (never an init crash).
     deps.secrets.get().catch(() => undefined);

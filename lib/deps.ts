@@ -5,15 +5,8 @@ import { createHostSelector } from './host-selector.js';
 import type { HostSelector } from './host-selector.js';
 import { createHttpsTransport } from './https-transport.js';
 import { createSecretsLoader } from './secrets.js';
-import type { Clock, HttpsTransport, MerchantCredentials, SecretsLoader } from './types.js';
+import type { Clock, HttpsTransport, SecretsLoader } from './types.js';
 import { createNonce } from './wechatpay/index.js';
-
-/** The log methods the function uses; Powertools' Logger in production. */
-interface Log {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-  error(message: string, attributes: Record<string, unknown>): void;
-}
 
 /** Everything with side effects, injected (STYLE §6). */
 type Deps = Readonly<{
@@ -23,16 +16,15 @@ type Deps = Readonly<{
   transport: HttpsTransport;
   secrets: SecretsLoader;
   hosts: HostSelector;
-  logger: Log;
 }>;
 
 const systemClock: Clock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
 
 /**
  * Builds the production dependencies once per container: one Secrets Manager client, one
- * transport, one host selector, one logger.
+ * transport, one host selector.
  */
-const createDefaultDeps = (config: Config, logger: Log): Deps => {
+const createDefaultDeps = (config: Config): Deps => {
   const clock = systemClock;
   const secrets = createSecretsLoader({
     // Bounded so a Secrets Manager outage cannot eat the invocation: 2 tries of at most 1 s to
@@ -49,9 +41,8 @@ const createDefaultDeps = (config: Config, logger: Log): Deps => {
     transport: createHttpsTransport(),
     secrets,
     hosts: createHostSelector({ primary: config.baseUrl, backup: config.backupBaseUrl, clock }),
-    logger,
   });
 };
 
-export { createDefaultDeps, systemClock };
-export type { Deps, Log };
+export { createDefaultDeps };
+export type { Deps };

@@ -14,8 +14,6 @@ type SecretsLoaderOptions = {
   secretId: string;
   ttlMs: number;
   clock: Clock;
-  /** Called after each successful fetch (metrics, certificate expiry warning). */
-  onFetch?: (credentials: MerchantCredentials) => void;
 };
 
 /** After a failed refetch, how long the previous credentials are served before trying again. */
@@ -60,7 +58,7 @@ const toAppError = (error: unknown): Error => {
  * @throws {TransientError} from `get()`: throttling or network failure with nothing cached.
  */
 const createSecretsLoader = (options: SecretsLoaderOptions): SecretsLoader => {
-  const { client, secretId, ttlMs, clock, onFetch } = options;
+  const { client, secretId, ttlMs, clock } = options;
   let cached: { credentials: MerchantCredentials; expiresAt: number } | undefined;
   let inFlight: Promise<MerchantCredentials> | undefined;
 
@@ -76,7 +74,6 @@ const createSecretsLoader = (options: SecretsLoaderOptions): SecretsLoader => {
     }
     const credentials = parseMerchantSecret(output.SecretString, output.VersionId ?? 'unversioned', clock.now());
     cached = { credentials, expiresAt: clock.now() + ttlMs };
-    onFetch?.(credentials);
     return credentials;
   };
 

@@ -1,6 +1,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Log } from './deps.js';
+
+/** The log methods the function uses; Powertools' Logger in production. */
+interface Log {
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
+}
 
 /** What one invocation did, for its single log line and its metrics. */
 type InvocationSummary = Readonly<{
@@ -78,4 +84,4 @@ const createTelemetry = (options: { logger: Log; metrics: Metrics }): Telemetry 
 };
 
 export { createTelemetry, CERT_WARNING_DAYS };
-export type { Telemetry, InvocationSummary };
+export type { Telemetry, InvocationSummary, Log };

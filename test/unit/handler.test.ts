@@ -45,7 +45,6 @@ const setUp = () => {
     transport: createSignedTransport(requests),
     secrets: { get: async () => fakeCredentials() },
     hosts: createHostSelector({ primary: CONFIG.baseUrl, backup: CONFIG.backupBaseUrl, clock }),
-    logger,
   };
   const telemetry = createTelemetry({ logger, metrics: new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' }) });
   const handler = createHandler({ telemetry, config: CONFIG, deps });

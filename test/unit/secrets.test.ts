@@ -198,17 +198,4 @@ describe('secrets', () => {
     await expect(loader.get()).rejects.toThrow(/^SECRET_NOT_STRING: /);
   });
 
-  it('reports each fetched credential set to onFetch', async () => {
-    // Prepare
-    const seen: string[] = [];
-    const clock = createFakeClock(Date.now());
-    const loader = createSecretsLoader({ client: createFakeClient([ok('v7')]), secretId: 's', ttlMs: 1000, clock, onFetch: (c) => seen.push(c.version) });
-
-    // Act
-    await loader.get();
-    await loader.get();
-
-    // Assess
-    expect(seen).toEqual(['v7']);
-  });
 });

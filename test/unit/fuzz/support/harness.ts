@@ -48,7 +48,6 @@ const createFuzzHarness = (options: { config: ConfigName; plan: ReplyPlan; remai
     transport,
     secrets: { get: async () => fakeCredentials() },
     hosts: createHostSelector({ primary: config.baseUrl, backup: config.backupBaseUrl, clock }),
-    logger,
   };
   const telemetry = createTelemetry({ logger, metrics: new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' }) });
   const handler = createHandler({ telemetry, config, deps });
