@@ -197,5 +197,4 @@ describe('secrets', () => {
     // Act / Assess
     await expect(loader.get()).rejects.toThrow(/^SECRET_NOT_STRING: /);
   });
-
 });
