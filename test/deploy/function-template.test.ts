@@ -15,7 +15,7 @@ const CONTRACT_VARIABLES = [
   'WECHATPAY_MAX_ATTEMPTS',
   'WECHATPAY_SECRET_TTL_SECONDS',
 ];
-const STANDARD_VARIABLES = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'];
+const STANDARD_VARIABLES = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME'];
 const HTTP_API_TIMEOUT_SECONDS = 30;
 const FUNCTION_ARN = getAtt('CancelBillLambdaFunction', 'Arn');
 
@@ -48,6 +48,7 @@ describe('serverless.yml', () => {
       expect(Object.keys(env).sort()).toEqual([...CONTRACT_VARIABLES, ...STANDARD_VARIABLES].sort());
       expect(env.WECHATPAY_SECRET_ID).toBe(TEST_STAGE_PARAMS.secretArn);
       expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(env.POWERTOOLS_METRICS_NAMESPACE).toMatch(/^CancelBill\/.+/);
     });
 
     it('lets every attempt finish and still ends before the HTTP API gives up', () => {
