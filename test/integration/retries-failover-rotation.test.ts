@@ -1,36 +1,13 @@
 import { spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, startSandbox } from '../sandbox/index.js';
+import { freePort, waitForPort } from '../sandbox/loopback.js';
 import type { Sandbox } from '../sandbox/index.js';
 import { startLambda } from '../helpers/lambda-process.js';
 import type { LambdaProcess } from '../helpers/lambda-process.js';
 import { assertNoSecrets } from '../helpers/leaks.js';
 
 type Failure = { ok: false; error: { name: string; message: string } };
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-
-/** Resolves once something accepts TCP connections on the port (bounded: about 5 s). */
-const waitForPort = async (port: number): Promise<void> => {
-  for (let tries = 0; tries < 100; tries += 1) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => resolve(true)).on('error', () => resolve(false));
-      socket.unref();
-      setTimeout(() => socket.destroy(), 200);
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`nothing listens on ${port}`);
-};
 
 /** Retries, failover to the backup host and secret rotation, through the built bundle over real mTLS. */
 describe('retries, failover and rotation', () => {

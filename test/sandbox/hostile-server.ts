@@ -7,6 +7,7 @@
 import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 import { ENDPOINT_BY_PATH, handleEndpoint } from './wechatpay-endpoints.js';
 import type { EndpointContext } from './wechatpay-endpoints.js';
 import { readBody } from './wechatpay-http.js';
@@ -112,12 +113,7 @@ const startHostileServer = async (options: HostileServerOptions): Promise<Hostil
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     handle(request, response).catch(() => response.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const port = await listenOnLoopback(server);
 
   return {
     url: `https://127.0.0.1:${port}`,

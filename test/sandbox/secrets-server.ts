@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createFaultQueue } from './fault-queue.js';
+import { listenOnLoopback } from './loopback.js';
 
 /** Injectable refusals: `throttle` (400 ThrottlingException), `internalError` (500), and two 400s. */
 type SecretsFault = 'throttle' | 'internalError' | 'accessDenied' | 'decryptionFailure';
@@ -116,12 +117,7 @@ const startSecretsManagerSandbox = async (options: { region?: string; accountId?
   const server = createServer((request, response) => {
     handle(request, response).catch(() => response.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const port = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}`,

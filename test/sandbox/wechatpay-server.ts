@@ -6,6 +6,7 @@ import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { OrderStore } from './wechatpay-orders.js';
+import { listenOnLoopback } from './loopback.js';
 import { createWechatPayFaults } from './wechatpay-faults.js';
 import type { WechatPayFaults } from './wechatpay-faults.js';
 import { createRequestHandler, createStats } from './wechatpay-pipeline.js';
@@ -89,15 +90,7 @@ const startWechatPaySandbox = async (options: WechatPaySandboxOptions): Promise<
     handle(request, response).catch(() => response.destroy());
   });
 
-  const listen = (port: number): Promise<number> =>
-    new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ port, host: '127.0.0.1' }, () => {
-        server.off('error', reject);
-        const address = server.address();
-        resolve(typeof address === 'object' && address !== null ? address.port : port);
-      });
-    });
+  const listen = (port: number): Promise<number> => listenOnLoopback(server, port);
   const down = async (): Promise<void> => {
     if (!server.listening) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));

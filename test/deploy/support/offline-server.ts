@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../../sandbox/loopback.js';
 import { OFFLINE_AWS_ENV, ROOT, SERVERLESS_JS } from './package-service.js';
 
 type OfflineServer = {
@@ -25,16 +25,6 @@ const PARAM_OF_VARIABLE: Readonly<Record<string, string>> = {
   WECHATPAY_SECRET_TTL_SECONDS: 'wechatpaySecretTtlSeconds',
 };
 const READY_TIMEOUT_MS = 30_000;
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 
 const stopChild = async (child: ChildProcess): Promise<void> => {
   if (child.exitCode !== null || child.signalCode !== null) return;
