@@ -3,25 +3,13 @@ import { OrderNotFoundError, SignatureError, TransientError, WechatPayError } fr
 import type { HttpsRequest, HttpsResponse, HttpsTransport } from '../../../lib/types.js';
 import { createWechatPayClient, isAmbiguousRefusal, isCredentialRefusal, sign } from '../../../lib/wechatpay/index.js';
 import type { WechatPayCall } from '../../../lib/wechatpay/index.js';
+import { V2_SIGN, V4_FIELDS as V4, V4_SIGN } from '../../fixtures/spec-vectors.js';
 import { fakeCredentials } from '../../helpers/fake-deps.js';
 
 const CREDENTIALS = fakeCredentials();
 const BASE_URL = 'https://api.mch.weixin.qq.com';
 const NONCE = '5K8264ILTKCH16CQ2502SI8ZNMTM67VS';
 
-// Spec §10 V4: a signed success reply.
-const V4 = {
-  return_code: 'SUCCESS',
-  return_msg: 'OK',
-  appid: 'wxd678efh567hg6787',
-  mch_id: '1230000109',
-  nonce_str: 'Yq9dNxB5aTgHk2mW',
-  result_code: 'SUCCESS',
-  out_order_no: '1234323JKHDFE1243252',
-  service_id: '2002000000000558128851361561536',
-  order_id: '15646546545165651651',
-};
-const V4_SIGN = 'FA64CCC52A8703ACFE89F3888F2A98BB94A16A8E9AD620AFDF7D4D584B2AE5C8';
 
 const CANCEL: WechatPayCall = {
   baseUrl: BASE_URL,
@@ -91,7 +79,7 @@ describe('wechatpay/client', () => {
           '<xml><version>1.0</version><appid>wxd678efh567hg6787</appid><service_id>2002000000000558128851361561536</service_id>' +
           '<out_order_no>1234323JKHDFE1243252</out_order_no><reason>用户投诉</reason><mch_id>1230000109</mch_id>' +
           '<nonce_str>5K8264ILTKCH16CQ2502SI8ZNMTM67VS</nonce_str><sign_type>HMAC-SHA256</sign_type>' +
-          '<sign>58219B98B9E8F5637131863BA5780926694A6DDB980FB34F1A0B629A9EB690F0</sign></xml>',
+          `<sign>${V2_SIGN}</sign></xml>`,
         headers: { 'Content-Type': 'text/xml; charset=utf-8', Accept: 'text/xml, text/plain' },
         timeoutMs: 8000,
         credentials: CREDENTIALS,
@@ -109,7 +97,7 @@ describe('wechatpay/client', () => {
       // Assess
       expect(requests[0]?.body).toContain('<mch_id>1230000109</mch_id>');
       expect(requests[0]?.body).toContain(`<nonce_str>${NONCE}</nonce_str>`);
-      expect(requests[0]?.body).toContain('<sign>58219B98B9E8F5637131863BA5780926694A6DDB980FB34F1A0B629A9EB690F0</sign>');
+      expect(requests[0]?.body).toContain(`<sign>${V2_SIGN}</sign>`);
       expect(requests[0]?.body).not.toMatch(/999|mine|MD5|FORGED/);
     });
 
