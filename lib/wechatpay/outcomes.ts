@@ -44,15 +44,6 @@ const ERR_CODE_OUTCOMES: Readonly<Record<string, Outcome>> = Object.freeze({
   // §6: also seen on routine refusals (repeat cancel, wrong state): decide from queryrentbill.
   PARAM_ERROR: outcome(WechatPayError, { ambiguous: true }),
   INVALID_ORDER_STATE: outcome(WechatPayError, { ambiguous: true }),
-  // §12 [INF]: the reply to a cancel in a terminal state is undocumented; these "wrong state" codes of
-  // other v2 APIs (ORDERPAID, ORDERCLOSED) and their likely spellings are answered from queryrentbill too.
-  ORDERPAID: outcome(WechatPayError, { ambiguous: true }),
-  ORDER_PAID: outcome(WechatPayError, { ambiguous: true }),
-  ORDERCLOSED: outcome(WechatPayError, { ambiguous: true }),
-  ORDER_CLOSED: outcome(WechatPayError, { ambiguous: true }),
-  ORDER_FINISHED: outcome(WechatPayError, { ambiguous: true }),
-  ORDER_REVOKED: outcome(WechatPayError, { ambiguous: true }),
-  ORDER_EXPIRED: outcome(WechatPayError, { ambiguous: true }),
   // §6, §11: signature refused; a rotated key is picked up by one fresh fetch of the secret.
   SIGNERROR: outcome(WechatPayError, { credentialRefusal: true }),
   // §6: permissions, service_id binding, business rules. Configuration, not retryable.

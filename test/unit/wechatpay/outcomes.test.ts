@@ -31,13 +31,6 @@ const ERR_CODE_ROWS = [
   { name: 'NOT_EXISTS', errorName: 'OrderNotFoundError', retryable: false, flags: NO_FLAGS },
   { name: 'PARAM_ERROR', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
   { name: 'INVALID_ORDER_STATE', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
-  { name: 'ORDERPAID', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
-  { name: 'ORDER_PAID', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
-  { name: 'ORDERCLOSED', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
-  { name: 'ORDER_CLOSED', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
-  { name: 'ORDER_FINISHED', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
-  { name: 'ORDER_REVOKED', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
-  { name: 'ORDER_EXPIRED', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, ambiguous: true } },
   { name: 'SIGNERROR', errorName: 'WechatPayError', retryable: false, flags: { ...NO_FLAGS, credentialRefusal: true } },
   { name: 'NOAUTH', errorName: 'WechatPayError', retryable: false, flags: NO_FLAGS },
   { name: 'NO_AUTH', errorName: 'WechatPayError', retryable: false, flags: NO_FLAGS },
@@ -79,6 +72,17 @@ describe('wechatpay/outcomes', () => {
       expect(error instanceof TransientError).toBe(retryable);
       expect(flagsOf(error)).toEqual(flags);
       expect(ERR_CODE_OUTCOMES[name]?.retryable).toBe(retryable);
+    });
+
+    it.each(['ORDERPAID', 'ORDER_PAID', 'ORDERCLOSED', 'ORDER_CLOSED', 'ORDER_FINISHED', 'ORDER_REVOKED', 'ORDER_EXPIRED'])('answers the unlisted "wrong state" spelling %s from queryrentbill', (code) => {
+      // Act
+      const error = classifyResultFail(resultFail({ err_code: code, err_code_des: 'refused' }));
+
+      // Assess
+      expect(error.name).toBe('WechatPayError');
+      expect(error.message).toBe(`${code}: refused`);
+      expect(error instanceof TransientError).toBe(false);
+      expect(flagsOf(error)).toEqual({ ...NO_FLAGS, ambiguous: true });
     });
 
     it('throws retryable codes as sent-phase TransientError', () => {
