@@ -169,6 +169,9 @@ describe('retries, failover and rotation', () => {
     // Assess
     expect(outcome).toMatchObject({ ok: false, error: { name: 'TransientError' } });
     expect(cancelsOf(orderNo, 'backup')).toHaveLength(0);
+    // Every attempt stayed on the primary: no default backup host (which is not on loopback) was tried.
+    const line = lambda.records().filter((r) => r.message === 'cancel-bill invocation').at(-1);
+    expect(line).toMatchObject({ attempts: 2, host_role: 'primary', host: new URL(sandbox.primary.url).host });
   });
 
   it('picks up a rotated API key at once after 签名错误', async () => {
