@@ -1,5 +1,6 @@
 import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import { createSecureContext } from 'node:tls';
 import { TransientError, WechatPayError } from './errors.js';
 import type { FailurePhase } from './errors.js';
 import type { HttpsRequest, HttpsResponse, HttpsTransport, MerchantCredentials } from './types.js';
@@ -28,6 +29,11 @@ type TransportOptions = {
   idleSocketMs?: number;
 };
 
+/**
+ * The Agent of one credential version. The client identity goes in a secure context built once
+ * here, not as `cert`/`key`/`pfx` options: the Agent would otherwise concatenate that PEM or PFX
+ * into its pool key and hash it again on every request.
+ */
 const createAgent = (credentials: Pick<MerchantCredentials, 'tls'>, idleSocketMs: number): Agent => {
   const identity =
     credentials.tls.kind === 'pem'
@@ -37,13 +43,29 @@ const createAgent = (credentials: Pick<MerchantCredentials, 'tls'>, idleSocketMs
     keepAlive: true,
     scheduling: 'lifo',
     timeout: idleSocketMs,
+    // No `ca`: trust comes from Node's default store plus NODE_EXTRA_CA_CERTS only.
+    secureContext: createSecureContext({ minVersion: 'TLSv1.2', ...identity }),
     minVersion: 'TLSv1.2',
-    // Explicit, so NODE_TLS_REJECT_UNAUTHORIZED cannot weaken it; trust comes from Node's default
-    // store plus NODE_EXTRA_CA_CERTS only (no `ca` option).
+    // Explicit, so NODE_TLS_REJECT_UNAUTHORIZED cannot weaken it.
     rejectUnauthorized: true,
-    ...identity,
   });
 };
+
+/** Where a request goes, parsed once per URL. */
+type Target = Readonly<{ host: string; hostname: string; port: string; path: string }>;
+/** Only the primary and backup hosts' few paths are ever called; the cap is a safety net. */
+const MAX_TARGETS = 16;
+
+const parseTarget = (url: string): Target => {
+  const parsed = new URL(url);
+  // A bracketed IPv6 literal is a hostname without its brackets for `request()`.
+  const hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
+  return { host: parsed.host, hostname, port: parsed.port, path: `${parsed.pathname}${parsed.search}` };
+};
+
+/** Decoders are stateless between non-streaming `decode()` calls, so two serve every reply. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+const LENIENT_UTF8 = new TextDecoder('utf-8');
 
 const codeOf = (error: unknown): string =>
   typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
@@ -87,7 +109,7 @@ const readBody = (response: IncomingMessage, maxBytes: number, host: string): Pr
     const finish = (): void => {
       const bytes = Buffer.concat(chunks, Math.min(size, maxBytes));
       try {
-        resolve(new TextDecoder('utf-8', { fatal: strict }).decode(bytes));
+        resolve((strict ? STRICT_UTF8 : LENIENT_UTF8).decode(bytes));
       } catch {
         reject(new WechatPayError('REPLY_NOT_UTF8', `${host} sent a reply that is not valid UTF-8`));
       }
@@ -130,6 +152,17 @@ const createHttpsTransport = (options: TransportOptions = {}): HttpsTransport & 
   const connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
   const idleSocketMs = options.idleSocketMs ?? 50_000;
   const agents = new Map<string, Agent>();
+  const targets = new Map<string, Target>();
+
+  const targetOf = (url: string): Target => {
+    let target = targets.get(url);
+    if (target === undefined) {
+      if (targets.size >= MAX_TARGETS) targets.clear();
+      target = parseTarget(url);
+      targets.set(url, target);
+    }
+    return target;
+  };
 
   const agentFor = (credentials: HttpsRequest['credentials']): Agent => {
     const existing = agents.get(credentials.version);
@@ -148,8 +181,8 @@ const createHttpsTransport = (options: TransportOptions = {}): HttpsTransport & 
   const exchange = (input: HttpsRequest, retryStale: boolean): Promise<HttpsResponse> =>
     new Promise<HttpsResponse>((resolve, reject) => {
       const started = Date.now();
-      const url = new URL(input.url);
-      const host = url.host;
+      const target = targetOf(input.url);
+      const host = target.host;
       let phase: FailurePhase = 'connect';
       let answered = false;
       // A timeout destroys the request; the stream errors it causes must not hide it.
@@ -166,7 +199,10 @@ const createHttpsTransport = (options: TransportOptions = {}): HttpsTransport & 
         }
         reject(toTransportError(timeoutError ?? error, phase, host));
       };
-      const req = httpsRequest(url, {
+      const req = httpsRequest({
+        hostname: target.hostname,
+        port: target.port,
+        path: target.path,
         method: 'POST',
         agent: agentFor(input.credentials),
         headers: { ...input.headers, 'Content-Length': Buffer.byteLength(input.body) },

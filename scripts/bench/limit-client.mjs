@@ -1,7 +1,9 @@
 // The physical limit of one call: a bare node:https keep-alive Agent posting pre-signed bytes,
-// configured like lib/https-transport.ts (same TLS options and client certificate, no `ca`:
-// trust comes from NODE_EXTRA_CA_CERTS), with none of the function's work around it.
+// configured like lib/https-transport.ts (same TLS options, the client certificate in a secure
+// context built once, no `ca`: trust comes from NODE_EXTRA_CA_CERTS), with none of the
+// function's work around it.
 import { Agent, request } from 'node:https';
+import { createSecureContext } from 'node:tls';
 
 const SUCCESS = '<result_code><![CDATA[SUCCESS]]></result_code>';
 
@@ -12,11 +14,12 @@ const SUCCESS = '<result_code><![CDATA[SUCCESS]]></result_code>';
  * @throws {Error} from `call`: a network failure, a status other than 200, or a reply that is not a success.
  */
 const createLimitCaller = ({ url, cert, key, headers }) => {
-  const agent = new Agent({ keepAlive: true, scheduling: 'lifo', timeout: 50_000, minVersion: 'TLSv1.2', rejectUnauthorized: true, cert, key });
-  const target = new URL(url);
+  const secureContext = createSecureContext({ minVersion: 'TLSv1.2', cert, key });
+  const agent = new Agent({ keepAlive: true, scheduling: 'lifo', timeout: 50_000, minVersion: 'TLSv1.2', rejectUnauthorized: true, secureContext });
+  const { hostname, port, pathname } = new URL(url);
   const call = (body) =>
     new Promise((resolve, reject) => {
-      const req = request(target, { method: 'POST', agent, headers: { ...headers, 'Content-Length': Buffer.byteLength(body) } });
+      const req = request({ hostname, port, path: pathname, method: 'POST', agent, headers: { ...headers, 'Content-Length': Buffer.byteLength(body) } });
       req.on('error', reject);
       req.on('response', (response) => {
         const chunks = [];
