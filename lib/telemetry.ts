@@ -29,6 +29,29 @@ const CERT_WARNING_DAYS = 30;
 /** Outcomes that need an operator (logged at ERROR); business outcomes are WARN, successes INFO. */
 const FAULTS = new Set(['ConfigError', 'WechatPayError', 'SignatureError', 'TransientError', 'InternalError']);
 
+const certExpiresSoon = (summary: InvocationSummary): boolean =>
+  summary.certDaysToExpiry !== undefined && summary.certDaysToExpiry < CERT_WARNING_DAYS;
+
+/** The line's level follows the outcome, so POWERTOOLS_LOG_LEVEL=WARN still keeps every fault's line. */
+const levelOf = (summary: InvocationSummary): 'info' | 'warn' | 'error' =>
+  FAULTS.has(summary.outcome) ? 'error' : summary.outcome !== 'success' || certExpiresSoon(summary) ? 'warn' : 'info';
+
+/** The invocation line's own keys (the metrics aside), in the order they are written. */
+const lineAttributes = (summary: InvocationSummary): Record<string, unknown> => ({
+  envelope: summary.envelope,
+  out_order_no: summary.outOrderNo,
+  outcome: summary.outcome === 'success' ? 'success' : 'error',
+  ...summary.attributes,
+  attempts: summary.attempts,
+  host: summary.host,
+  host_role: summary.hostRole,
+  secret_refreshed: summary.secretRefreshed,
+  cert_days_to_expiry: summary.certDaysToExpiry,
+  ...(certExpiresSoon(summary) ? { cert_warning: `CERT_EXPIRES_SOON: the merchant API certificate expires in ${summary.certDaysToExpiry} days` } : {}),
+  latency_ms: summary.latencyMs,
+  request_id: summary.requestId,
+});
+
 interface Telemetry {
   /** Writes the invocation's one JSON line, with its CloudWatch EMF metrics embedded in the same line. */
   logInvocation(summary: InvocationSummary): void;
@@ -60,28 +83,11 @@ const createTelemetry = (options: { logger: Log; metrics: Metrics }): Telemetry 
   };
 
   const logInvocation = (summary: InvocationSummary): void => {
-    const certExpiresSoon = summary.certDaysToExpiry !== undefined && summary.certDaysToExpiry < CERT_WARNING_DAYS;
-    // The level follows the outcome, so POWERTOOLS_LOG_LEVEL=WARN still keeps every fault's line.
-    const level = FAULTS.has(summary.outcome) ? 'error' : summary.outcome !== 'success' || certExpiresSoon ? 'warn' : 'info';
-    logger[level]('cancel-bill invocation', {
-      ...embeddedMetrics(summary),
-      envelope: summary.envelope,
-      out_order_no: summary.outOrderNo,
-      outcome: summary.outcome === 'success' ? 'success' : 'error',
-      ...summary.attributes,
-      attempts: summary.attempts,
-      host: summary.host,
-      host_role: summary.hostRole,
-      secret_refreshed: summary.secretRefreshed,
-      cert_days_to_expiry: summary.certDaysToExpiry,
-      ...(certExpiresSoon ? { cert_warning: `CERT_EXPIRES_SOON: the merchant API certificate expires in ${summary.certDaysToExpiry} days` } : {}),
-      latency_ms: summary.latencyMs,
-      request_id: summary.requestId,
-    });
+    logger[levelOf(summary)]('cancel-bill invocation', { ...embeddedMetrics(summary), ...lineAttributes(summary) });
   };
 
   return { logInvocation };
 };
 
-export { createTelemetry, CERT_WARNING_DAYS };
+export { createTelemetry, lineAttributes, levelOf, CERT_WARNING_DAYS };
 export type { Telemetry, InvocationSummary, Log };

@@ -15,7 +15,7 @@ import type { Payloads } from './warm.js';
  */
 type MemoryPlan = { checkpoints: number[]; chunk: number; nodeFlags?: string[] };
 
-type Checkpoint = { calls: number; rssMb: number; heapMb: number; heapAfterGcMb: number | undefined };
+type Checkpoint = { calls: number; rssMb: number; heapMb: number; heapTotalMb: number; externalMb: number; heapAfterGcMb: number | undefined };
 
 type MemoryResult = {
   nodeFlags: string[];
@@ -24,6 +24,8 @@ type MemoryResult = {
   rssGrowthMb: number;
   /** RSS growth from the second checkpoint on, once the JIT and V8's young generation have settled. */
   rssSteadyGrowthMb: number;
+  /** Growth of the heap V8 reserves, from the first to the last checkpoint: most of the RSS growth when it is V8 sizing its young generation. */
+  heapTotalGrowthMb: number;
   /** Live heap growth (after full GCs) from the first to the last checkpoint: the leak indicator. */
   heapGrowthMb: number | undefined;
   /** Over the container's whole life, from its init. */
@@ -51,7 +53,14 @@ const measure = async (sandbox: Sandbox, side: Side, worker: Worker, payloads: P
       done += count;
       if (atCheckpoint) {
         const heapAfterGcMb = report.heapAfterGc === undefined ? undefined : round(report.heapAfterGc / MB, 1);
-        checkpoints.push({ calls: done, rssMb: round(report.rss / MB, 1), heapMb: round(report.heapUsed / MB, 1), heapAfterGcMb });
+        checkpoints.push({
+          calls: done,
+          rssMb: round(report.rss / MB, 1),
+          heapMb: round(report.heapUsed / MB, 1),
+          heapTotalMb: round(report.heapTotal / MB, 1),
+          externalMb: round(report.external / MB, 1),
+          heapAfterGcMb,
+        });
       }
     }
   }
@@ -64,6 +73,7 @@ const measure = async (sandbox: Sandbox, side: Side, worker: Worker, payloads: P
     checkpoints,
     rssGrowthMb: round(last.rssMb - first.rssMb, 1),
     rssSteadyGrowthMb: round(last.rssMb - second.rssMb, 1),
+    heapTotalGrowthMb: round(last.heapTotalMb - first.heapTotalMb, 1),
     heapGrowthMb: first.heapAfterGcMb === undefined || last.heapAfterGcMb === undefined ? undefined : round(last.heapAfterGcMb - first.heapAfterGcMb, 1),
     handshakes: sandbox.primary.stats.handshakes,
     secretFetches: sandbox.secrets.stats.getSecretValue,

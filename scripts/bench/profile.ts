@@ -1,6 +1,8 @@
 /**
  * `npx tsx scripts/bench/profile.ts [--calls N] [--samples N] [--dir DIR] [--bundle FILE]`: where
- * the handler's time goes. Import time of bundles holding single dependencies; the cold first
+ * the handler's time goes. The warm cost of parts by difference (the function against builds of it
+ * without its log line, or with a plain one; sequential and at concurrency 16, interleaved with
+ * the limit); import time of bundles holding single dependencies; the cold first
  * invocation as a network timeline next to the limit's; CPU profiles of a warm sequential loop
  * (handler and limit: self time per function and package through the source map of an unminified
  * build, inclusive time of our functions) and of cold first invocations. Needs no prior build;
@@ -10,6 +12,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSandbox } from '../../test/sandbox/index.js';
+import { formatParts, runParts } from './parts.js';
 import { coldTimeline, measureImports, profileColdStarts } from './profile-cold.js';
 import { summarizeProfile } from './profile-summary.js';
 import type { Entry, ProfileSummary } from './profile-summary.js';
@@ -40,7 +43,9 @@ const print = (title: string, entries: Entry[]): void => {
   }
 };
 
-const variants: Variant[] = ['full', 'unminified', 'no-sdk', 'sdk-only', 'powertools-only', 'xml-only'];
+const variants: Variant[] = ['full', 'unminified', 'no-sdk', 'sdk-only', 'powertools-only', 'xml-only', 'without-log-line', 'plain-log-line'];
+/** Builds of the whole function, compared warm; the others are compared at import. */
+const functionVariants: Variant[] = ['full', 'without-log-line', 'plain-log-line'];
 const built = Object.fromEntries(await Promise.all(variants.map(async (variant) => [variant, await buildVariant(variant, dir)] as const)));
 const profiled = values.bundle === undefined ? (built.unminified?.path ?? '') : resolve(values.bundle);
 
@@ -50,7 +55,14 @@ try {
   const sign = createRequestSigner(sandbox);
   const context = { sandbox, samples, nextOrders: (count: number) => numbers('CP', count), sign };
 
-  const importable = variants.filter((variant) => variant !== 'unminified');
+  const parts = Object.fromEntries(functionVariants.map((variant) => [variant === 'full' ? 'function' : `function, ${variant}`, built[variant]?.path ?? '']));
+  for (const concurrency of [1, 16]) {
+    const results = await runParts(sandbox, sign, parts, { rounds: 8, calls: calls * 2, concurrency, warmupCalls: 500 });
+    console.log(formatParts(results, concurrency).join('\n'));
+  }
+  console.log('');
+
+  const importable = variants.filter((variant) => variant !== 'unminified' && !functionVariants.slice(1).includes(variant));
   const imports = await measureImports(context, Object.fromEntries(importable.map((variant) => [variant, built[variant]?.path ?? ''])));
   console.log(`import (median of ${samples})       bytes  import ms  wall ms`);
   for (const [name, times] of Object.entries(imports)) {

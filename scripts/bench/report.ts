@@ -58,7 +58,7 @@ const formatTable = (results: BenchResults, checks: Check[]): string => {
   const { machine, warm, cold, size, memory } = results;
   const memoryRow = (label: string, m: MemoryResult): string =>
     `  ${label.padEnd(9)}${m.checkpoints.map((c) => `${c.calls}: ${fixed(c.rssMb, 1)}/${fixed(c.heapAfterGcMb, 1)}`).join('  ')}` +
-    `  RSS ${signed(m.rssGrowthMb)} (${signed(m.rssSteadyGrowthMb)} after ${m.checkpoints[1]?.calls}), live heap ${signed(m.heapGrowthMb)};` +
+    `  RSS ${signed(m.rssGrowthMb)} (${signed(m.rssSteadyGrowthMb)} after ${m.checkpoints[1]?.calls}), V8 heap reserved ${signed(m.heapTotalGrowthMb)}, live heap ${signed(m.heapGrowthMb)};` +
     ` ${m.handshakes} handshake(s), ${m.secretFetches} secret fetch(es); mean ${fixed(m.latency.mean)} ms`;
   return [
     `cancel-bill bench (${results.mode}), ${results.date}: node ${machine.node}, ${machine.os}, ${machine.cores} x ${machine.cpu}, ${machine.memoryGb} GB`,

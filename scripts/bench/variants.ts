@@ -14,8 +14,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PROFILE_PROVIDERS = /^@aws-sdk\/credential-provider-(ini|sso|process|web-identity|login)$/;
 const STAND_IN = join(ROOT, 'scripts/build/no-profile-credentials.mjs');
 
-/** The variants: `full` is the production build again, `unminified` is for CPU profiles. */
-type Variant = 'full' | 'unminified' | 'no-sdk' | 'sdk-only' | 'powertools-only' | 'xml-only';
+/**
+ * The variants: `full` is the production build again, `unminified` is for CPU profiles; the two
+ * `*-log-line` builds swap the invocation log line for nothing or for a plain `JSON.stringify`.
+ */
+type Variant = 'full' | 'unminified' | 'no-sdk' | 'sdk-only' | 'powertools-only' | 'xml-only' | 'without-log-line' | 'plain-log-line';
 
 const redirect = (name: string, filter: RegExp, path: string): Plugin => ({
   name,
@@ -35,6 +38,8 @@ const ENTRIES: Readonly<Record<Variant, string>> = {
   'sdk-only': "export { SecretsManagerClient, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';",
   'powertools-only': "export { Logger } from '@aws-lambda-powertools/logger'; export { Metrics } from '@aws-lambda-powertools/metrics';",
   'xml-only': "export { XMLParser, XMLBuilder, XMLValidator } from 'fast-xml-parser';",
+  'without-log-line': 'scripts/bench/entries/without-log-line.ts',
+  'plain-log-line': 'scripts/bench/entries/plain-log-line.ts',
 };
 
 /**

@@ -57,6 +57,8 @@ const run = async (payloads, concurrency, collect = false) => {
     calls: count,
     rss: memory.rss,
     heapUsed: memory.heapUsed,
+    heapTotal: memory.heapTotal,
+    external: memory.external,
     heapAfterGc: collect && globalThis.gc !== undefined ? process.memoryUsage().heapUsed : undefined,
     failures,
     firstFailure,

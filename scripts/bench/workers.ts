@@ -20,6 +20,10 @@ type RunReport = {
   calls: number;
   rss: number;
   heapUsed: number;
+  /** Heap V8 has reserved (all spaces, including the young generation's semi-spaces). */
+  heapTotal: number;
+  /** Memory of C++ objects bound to JS objects (buffers, TLS). */
+  external: number;
   /** Heap in use after a full GC: only when the run asked for `collect` and the child has --expose-gc. */
   heapAfterGc: number | undefined;
   failures: number;
