@@ -2,23 +2,12 @@
 // first invocation, with bare node:http(s): fetch the secret (one JSON POST to the Secrets Manager
 // endpoint), open mutual TLS with the certificate from it, post pre-signed bytes, read the reply.
 // Prints the same marks as cold-start.mjs (with `timeline` last, the same network events too).
-import { subscribe } from 'node:diagnostics_channel';
 import { request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
+import { recordNetworkEvents } from './network-events.mjs';
 
 const [secretsUrl, secretId, cancelUrl, body, headersJson, mode] = process.argv.slice(2);
-const events = [];
-if (mode === 'timeline') {
-  const mark = (name) => events.push([name, Number(performance.now().toFixed(2))]);
-  subscribe('http.client.request.start', ({ request }) => {
-    mark(`request ${request.path}`);
-    const { socket } = request;
-    if (socket?.connecting !== true) return;
-    if (socket.encrypted) socket.once('secureConnect', () => mark(`tls connected ${request.path}`));
-    else socket.once('connect', () => mark(`tcp connected ${request.path}`));
-  });
-  subscribe('http.client.response.finish', ({ request }) => mark(`response ${request.path}`));
-}
+const events = mode === 'timeline' ? recordNetworkEvents() : [];
 
 const post = (send, url, options, payload) =>
   new Promise((resolve, reject) => {

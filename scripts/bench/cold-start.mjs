@@ -2,24 +2,12 @@
 // first invocation (mode `result`; `timeline` adds the network events). Prints one JSON line of
 // marks, in ms since the process started (performance.timeOrigin), to stderr (stdout holds the
 // function's logs), and exits at once, as a frozen Lambda sandbox would stop counting.
-import { subscribe } from 'node:diagnostics_channel';
 import { pathToFileURL } from 'node:url';
+import { recordNetworkEvents } from './network-events.mjs';
 
 const [mode, bundle, outOrderNo, reason] = process.argv.slice(2);
 const entered = performance.now();
-const events = [];
-if (mode === 'timeline') {
-  const mark = (name) => events.push([name, Number(performance.now().toFixed(2))]);
-  // Published once the request is queued on its socket (after the 'socket' event).
-  subscribe('http.client.request.start', ({ request }) => {
-    mark(`request ${request.path}`);
-    const { socket } = request;
-    if (socket?.connecting !== true) return;
-    if (socket.encrypted) socket.once('secureConnect', () => mark(`tls connected ${request.path}`));
-    else socket.once('connect', () => mark(`tcp connected ${request.path}`));
-  });
-  subscribe('http.client.response.finish', ({ request }) => mark(`response ${request.path}`));
-}
+const events = mode === 'timeline' ? recordNetworkEvents() : [];
 const { handler } = await import(pathToFileURL(bundle).href);
 const imported = performance.now();
 const marks = { entered, imported };
