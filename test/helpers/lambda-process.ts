@@ -19,6 +19,8 @@ type LambdaProcess = {
 };
 
 const RUNNER = fileURLToPath(new URL('./lambda-runner.mjs', import.meta.url));
+/** The runner's end-of-invocation line (see lambda-runner.mjs); never part of `logs()`. */
+const END_MARK = '#lambda-runner invocation done ';
 const BUNDLE = fileURLToPath(new URL('../../dist/cancel-bill/index.mjs', import.meta.url));
 
 /**
@@ -35,6 +37,14 @@ const startLambda = async (env: Record<string, string>, options: { execPath?: st
   });
   const lines: string[] = [];
   const unhandled: string[] = [];
+  /** Per invocation id: the IPC reply and how many of the two end marks have arrived. */
+  const pending = new Map<number, { resolve: (invocation: Invocation) => void; reply?: Invocation; marks: number }>();
+  const settle = (id: number): void => {
+    const entry = pending.get(id);
+    if (entry?.reply === undefined || entry.marks < 2) return;
+    pending.delete(id);
+    entry.resolve(entry.reply);
+  };
   const collect = (stream: NodeJS.ReadableStream | null): void => {
     let buffer = '';
     stream?.setEncoding('utf8');
@@ -42,28 +52,46 @@ const startLambda = async (env: Record<string, string>, options: { execPath?: st
       buffer += chunk;
       const parts = buffer.split('\n');
       buffer = parts.pop() ?? '';
-      lines.push(...parts.filter((line) => line !== ''));
+      for (const line of parts) {
+        if (line.startsWith(END_MARK)) {
+          const id = Number(line.slice(END_MARK.length));
+          const entry = pending.get(id);
+          if (entry !== undefined) entry.marks += 1;
+          settle(id);
+        } else if (line !== '') {
+          lines.push(line);
+        }
+      }
     });
   };
   collect(child.stdout);
   collect(child.stderr);
-  const pending = new Map<number, (invocation: Invocation) => void>();
   let nextId = 1;
   await new Promise<void>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`lambda process exited with ${code}: ${lines.join('\n')}`)));
     child.on('message', (message: { id: number; ready?: boolean } & Invocation) => {
-      if (message.ready === true) resolve();
-      else if (message.id === -1 && !message.ok) unhandled.push(message.error.message);
-      else pending.get(message.id)?.(message);
-      pending.delete(message.id);
+      if (message.ready === true) {
+        resolve();
+        return;
+      }
+      if (message.id === -1 && !message.ok) {
+        unhandled.push(message.error.message);
+        return;
+      }
+      const { id, ...invocation } = message;
+      const entry = pending.get(id);
+      if (entry === undefined) return;
+      entry.reply = invocation as Invocation;
+      settle(id);
     });
   });
   return {
+    // Resolves once the reply and everything the invocation logged have arrived.
     invoke: (event, invokeOptions) =>
       new Promise((resolve) => {
         const id = nextId++;
-        pending.set(id, resolve);
+        pending.set(id, { resolve, marks: 0 });
         child.send({ id, event, timeoutMs: invokeOptions?.timeoutMs ?? 30_000 });
       }),
     logs: () => [...lines],
