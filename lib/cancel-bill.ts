@@ -44,7 +44,7 @@ const QUERY_RESERVE_MS = 2000;
 
 const WECHAT_VERSION = '1.0';
 
-/** Full-jitter exponential backoff, longer for rate limits (spec §6, §9). */
+/** Exponential backoff with equal jitter (half fixed, half random), longer for rate limits (spec §6, §9). */
 const backoffMs = (attempt: number, rateLimited: boolean, random: () => number): number => {
   const base = rateLimited ? RATE_LIMITED_BASE_MS : BACKOFF_BASE_MS;
   const ceiling = Math.min(BACKOFF_CAP_MS, base * 2 ** (attempt - 1));

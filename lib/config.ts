@@ -7,7 +7,7 @@ type Config = Readonly<{
   appid: string | undefined;
   serviceId: string | undefined;
   baseUrl: string;
-  /** `undefined` when `WECHATPAY_BACKUP_BASE_URL` is set to the empty string. */
+  /** `undefined` when `WECHATPAY_BACKUP_BASE_URL` is set to the empty string or equals the base URL. */
   backupBaseUrl: string | undefined;
   timeoutMs: number;
   maxAttempts: number;
@@ -69,7 +69,7 @@ const readOptionalId = (env: Env, name: string, pattern: RegExp, rule: string, p
 
 /**
  * Reads and validates every variable of CONTRACT.md, gathering all problems into one error.
- * The only reader of `process.env` in the code base; call it once, at init.
+ * With readTelemetrySettings, the only reader of `process.env` in the code base; call it once, at init.
  *
  * @throws {ConfigError} `CONFIG_INVALID: ...` naming each missing or malformed variable.
  * @example
