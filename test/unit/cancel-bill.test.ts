@@ -146,7 +146,8 @@ describe('cancel-bill', () => {
     // Assess
     expect(result.already_cancelled).toBe(false);
     expect(calls).toHaveLength(3);
-    expect(clock.sleeps).toEqual([backoffMs(1, false, () => 0.5), backoffMs(2, false, () => 0.5)]);
+    // 200 ms doubling, half fixed and half random (the fake random is 0.5).
+    expect(clock.sleeps).toEqual([150, 300]);
   });
 
   it('asks queryrentbill after the last sent-phase failure and reports a revoked order as cancelled', async () => {
@@ -360,5 +361,23 @@ describe('cancel-bill', () => {
 
     // Assess
     expect(limited).toBeGreaterThan(normal * 4);
+  });
+
+  it.each([
+    { attempt: 1, rateLimited: false, random: 0, expected: 100 },
+    { attempt: 1, rateLimited: false, random: 0.999_999, expected: 200 },
+    { attempt: 2, rateLimited: false, random: 0, expected: 200 },
+    { attempt: 3, rateLimited: false, random: 0.5, expected: 600 },
+    { attempt: 6, rateLimited: false, random: 0, expected: 2500 },
+    { attempt: 10, rateLimited: false, random: 0.999_999, expected: 5000 },
+    { attempt: 1, rateLimited: true, random: 0.5, expected: 750 },
+    { attempt: 3, rateLimited: true, random: 0, expected: 2000 },
+    { attempt: 4, rateLimited: true, random: 0, expected: 2500 },
+  ])('backs off $expected ms before attempt $attempt + 1 (rate limited: $rateLimited, random $random)', ({ attempt, rateLimited, random, expected }) => {
+    // Prepare / Act
+    const wait = backoffMs(attempt, rateLimited, () => random);
+
+    // Assess: 200 ms (1 s after a rate limit) doubling per attempt, capped at 5 s; half of it fixed, half random.
+    expect(wait).toBe(expected);
   });
 });

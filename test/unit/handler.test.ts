@@ -9,6 +9,7 @@ import type { HttpsRequest, HttpsResponse } from '../../lib/types.js';
 import { createTelemetry } from '../../lib/telemetry.js';
 import { sign } from '../../lib/wechatpay/index.js';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { EVENT_FIXTURE_NAMES, loadEvent } from '../fixtures/events/index.js';
 import { createFakeClock, fakeCredentials } from '../helpers/fake-deps.js';
 
 const ORDER = '1234323JKHDFE1243252';
@@ -32,7 +33,10 @@ const createSignedTransport = (requests: HttpsRequest[]) => ({
   },
 });
 
-const setUp = () => {
+/** No appid or service_id defaults: both must come from the event. */
+const CONFIG_WITHOUT_DEFAULTS = readConfig({ WECHATPAY_SECRET_ID: 'wechatpay/1230000109' });
+
+const setUp = (config = CONFIG) => {
   const requests: HttpsRequest[] = [];
   const lines: Record<string, unknown>[] = [];
   const record = (level: string) => (message: string, attributes: Record<string, unknown>) => lines.push({ level, message, ...attributes });
@@ -44,10 +48,10 @@ const setUp = () => {
     random: () => 0.5,
     transport: createSignedTransport(requests),
     secrets: { get: async () => fakeCredentials() },
-    hosts: createHostSelector({ primary: CONFIG.baseUrl, backup: CONFIG.backupBaseUrl, clock }),
+    hosts: createHostSelector({ primary: config.baseUrl, backup: config.backupBaseUrl, clock }),
   };
   const telemetry = createTelemetry({ logger, metrics: new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' }) });
-  const handler = createHandler({ telemetry, config: CONFIG, deps });
+  const handler = createHandler({ telemetry, config, deps });
   return { handler, requests, lines };
 };
 
@@ -72,6 +76,28 @@ describe('handler', () => {
     expect(emf.CloudWatchMetrics[0]?.Namespace).toBe('CancelBill');
     expect(emf.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'Outcome']]);
     expect(emf.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name)).toEqual(['Invocations', 'Attempts', 'Latency', 'BackupHostCalls', 'CertDaysToExpiry']);
+  });
+
+  it.each(EVENT_FIXTURE_NAMES.map((name) => ({ name })))('sends the same command for the $name sample event', async ({ name }) => {
+    // Prepare
+    const { handler, requests, lines } = setUp(CONFIG_WITHOUT_DEFAULTS);
+
+    // Act
+    const result = await handler(loadEvent(name), CONTEXT);
+
+    // Assess
+    const isHttp = name.startsWith('api-gateway');
+    expect(isHttp ? (result as { statusCode: number }).statusCode : (result as { state: string }).state).toBe(isHttp ? 200 : 'REVOKED');
+    expect(requests).toHaveLength(1);
+    for (const field of [
+      '<out_order_no>1234323JKHDFE1243252</out_order_no>',
+      '<reason>用户投诉</reason>',
+      '<service_id>2002000000000558128851361561536</service_id>',
+      '<appid>wxd678efh567hg6787</appid>',
+    ]) {
+      expect(requests[0]?.body).toContain(field);
+    }
+    expect(lines).toEqual([expect.objectContaining({ envelope: name, outcome: 'success' })]);
   });
 
   it('reads the command from an EventBridge detail', async () => {
