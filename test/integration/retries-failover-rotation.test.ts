@@ -58,9 +58,11 @@ describe('retries, failover and rotation', () => {
     // Act
     const outcome = await lambda.invoke({ out_order_no: orderNo, reason: 'retry' });
 
-    // Assess
+    // Assess: the primary saw the faulted cancel, then the retry that went through.
     expect(outcome).toMatchObject({ ok: true, result: { state: 'REVOKED', already_cancelled: false } });
-    expect(cancelsOf(orderNo).length).toBeGreaterThanOrEqual(1);
+    expect(cancelsOf(orderNo)).toHaveLength(2);
+    expect(cancelsOf(orderNo).map((recorded) => recorded.fault)).toEqual([fault, undefined]);
+    expect(sandbox.primary.faults.pending()).toBe(0);
     expect(sandbox.orders.get(orderNo)?.cancelCount).toBe(1);
   });
 
@@ -200,23 +202,28 @@ describe('retries, failover and rotation', () => {
   it('picks up a rotated client certificate after a certificate refusal', async () => {
     // Prepare
     sandbox.storeMerchantSecret('pem', { identity: 'foreign' });
-    const lambda = await freshLambda();
-    const refusedOrder = nextOrderNo();
-    const orderNo = nextOrderNo();
-    sandbox.seedOrder(refusedOrder, 'CREATED');
-    sandbox.seedOrder(orderNo, 'CREATED');
-    const refused = await lambda.invoke({ out_order_no: refusedOrder, reason: 'old certificate' });
-    sandbox.storeMerchantSecret('pem');
-    const fetchesBefore = sandbox.secrets.stats.getSecretValue;
+    try {
+      const lambda = await freshLambda();
+      const refusedOrder = nextOrderNo();
+      const orderNo = nextOrderNo();
+      sandbox.seedOrder(refusedOrder, 'CREATED');
+      sandbox.seedOrder(orderNo, 'CREATED');
+      const refused = await lambda.invoke({ out_order_no: refusedOrder, reason: 'old certificate' });
+      sandbox.storeMerchantSecret('pem');
+      const fetchesBefore = sandbox.secrets.stats.getSecretValue;
 
-    // Act
-    const outcome = await lambda.invoke({ out_order_no: orderNo, reason: 'new certificate' });
+      // Act
+      const outcome = await lambda.invoke({ out_order_no: orderNo, reason: 'new certificate' });
 
-    // Assess
-    expect(refused).toMatchObject({ ok: false, error: { name: 'WechatPayError' } });
-    expect((refused as Failure).error.message).toMatch(/^(SSL_CERT_ERROR|NO_CLIENT_CERT): /);
-    expect(outcome).toMatchObject({ ok: true, result: { state: 'REVOKED', already_cancelled: false } });
-    expect(sandbox.secrets.stats.getSecretValue - fetchesBefore).toBe(1);
+      // Assess
+      expect(refused).toMatchObject({ ok: false, error: { name: 'WechatPayError' } });
+      expect((refused as Failure).error.message).toMatch(/^(SSL_CERT_ERROR|NO_CLIENT_CERT): /);
+      expect(outcome).toMatchObject({ ok: true, result: { state: 'REVOKED', already_cancelled: false } });
+      expect(sandbox.secrets.stats.getSecretValue - fetchesBefore).toBe(1);
+    } finally {
+      // Never leave the foreign certificate in the secret, even when a step above threw.
+      sandbox.storeMerchantSecret('pem');
+    }
   });
 
   it('counts a TLS 1.2 handshake alert on the client certificate as a certificate refusal', async () => {
@@ -226,20 +233,23 @@ describe('retries, failover and rotation', () => {
     const { certs } = sandbox;
     const front = spawn('openssl', ['s_server', '-quiet', '-tls1_2', '-accept', String(port), '-cert', certs.server.certPath, '-key', certs.server.keyPath,
       '-CAfile', certs.merchantCa.certPath, '-Verify', '1', '-verify_return_error', '-www'], { stdio: 'ignore' });
-    await waitForPort(port);
-    sandbox.storeMerchantSecret('pem', { identity: 'foreign' });
-    const lambda = await freshLambda({ WECHATPAY_BASE_URL: `https://127.0.0.1:${port}`, WECHATPAY_BACKUP_BASE_URL: '' });
-    const fetchesBefore = sandbox.secrets.stats.getSecretValue;
+    try {
+      await waitForPort(port);
+      sandbox.storeMerchantSecret('pem', { identity: 'foreign' });
+      const lambda = await freshLambda({ WECHATPAY_BASE_URL: `https://127.0.0.1:${port}`, WECHATPAY_BACKUP_BASE_URL: '' });
+      const fetchesBefore = sandbox.secrets.stats.getSecretValue;
 
-    // Act
-    const outcome = await lambda.invoke({ out_order_no: nextOrderNo(), reason: 'tls 1.2' });
-    front.kill();
-    sandbox.storeMerchantSecret('pem');
+      // Act
+      const outcome = await lambda.invoke({ out_order_no: nextOrderNo(), reason: 'tls 1.2' });
 
-    // Assess
-    expect(outcome).toMatchObject({ ok: false, error: { name: 'WechatPayError' } });
-    expect((outcome as Failure).error.message).toMatch(/^SSL_CERT_ERROR: /);
-    expect(sandbox.secrets.stats.getSecretValue - fetchesBefore).toBe(2);
+      // Assess
+      expect(outcome).toMatchObject({ ok: false, error: { name: 'WechatPayError' } });
+      expect((outcome as Failure).error.message).toMatch(/^SSL_CERT_ERROR: /);
+      expect(sandbox.secrets.stats.getSecretValue - fetchesBefore).toBe(2);
+    } finally {
+      front.kill();
+      sandbox.storeMerchantSecret('pem');
+    }
   });
 
   it('reports SignatureError for a mis-signed success and does not retry it', async () => {

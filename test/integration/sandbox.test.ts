@@ -57,6 +57,13 @@ const signedXml = (fields: Fields, apiKey = sandbox.apiKey): string => toXml({ .
 const cancel = (outOrderNo: string, overrides: Fields = {}, url = sandbox.primary.url): Promise<Reply> =>
   post(`${url}/wxv/cancelbill`, signedXml(requestFields(outOrderNo, overrides)));
 
+/** A signed `wxv/queryrentbill` request (the cancel fields without `reason`). */
+const queryBill = (outOrderNo: string, url = sandbox.primary.url): Promise<Reply> => {
+  const fields = requestFields(outOrderNo);
+  delete fields.reason;
+  return post(`${url}/wxv/queryrentbill`, signedXml(fields));
+};
+
 beforeAll(async () => {
   sandbox = await startSandbox();
 });
@@ -284,19 +291,22 @@ describe('sandbox/wechatpay-server', () => {
       replyContentType: 'text/xml',
     });
 
-    // Act
-    const first = await cancel(order.out_order_no, {}, strict.url);
-    const second = await cancel(order.out_order_no, {}, sandbox.primary.url);
-    const third = await cancel(order.out_order_no, {}, strict.url);
-    await strict.close();
+    try {
+      // Act
+      const first = await cancel(order.out_order_no, {}, strict.url);
+      const second = await cancel(order.out_order_no, {}, sandbox.primary.url);
+      const third = await cancel(order.out_order_no, {}, strict.url);
 
-    // Assess
-    expect(first.fields?.result_code).toBe('SUCCESS');
-    expect(second.fields?.err_code).toBe('INVALID_ORDER_STATE');
-    expect(third.contentType).toBe('text/xml');
-    expect(third.fields).toMatchObject({ result_code: 'FAIL', err_code: 'PARAM_ERROR', err_code_des: '撤销失败，请确认入参' });
-    expect(third.fields).not.toHaveProperty('sign');
-    expect(strict.stats.requests.map((recorded) => recorded.outcome)).toEqual(['SUCCESS', 'PARAM_ERROR']);
+      // Assess
+      expect(first.fields?.result_code).toBe('SUCCESS');
+      expect(second.fields?.err_code).toBe('INVALID_ORDER_STATE');
+      expect(third.contentType).toBe('text/xml');
+      expect(third.fields).toMatchObject({ result_code: 'FAIL', err_code: 'PARAM_ERROR', err_code_des: '撤销失败，请确认入参' });
+      expect(third.fields).not.toHaveProperty('sign');
+      expect(strict.stats.requests.map((recorded) => recorded.outcome)).toEqual(['SUCCESS', 'PARAM_ERROR']);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('rejects the old key after setApiKey', async () => {
@@ -304,13 +314,15 @@ describe('sandbox/wechatpay-server', () => {
     const order = sandbox.seedOrder(nextOrderNo());
     const oldKey = sandbox.apiKey;
     sandbox.setApiKey('N'.repeat(32));
+    try {
+      // Act
+      const reply = await post(`${sandbox.primary.url}/wxv/cancelbill`, signedXml(requestFields(order.out_order_no), oldKey));
 
-    // Act
-    const reply = await post(`${sandbox.primary.url}/wxv/cancelbill`, signedXml(requestFields(order.out_order_no), oldKey));
-    sandbox.setApiKey(oldKey);
-
-    // Assess
-    expect(reply.fields?.return_msg).toBe('签名错误');
+      // Assess
+      expect(reply.fields?.return_msg).toBe('签名错误');
+    } finally {
+      sandbox.setApiKey(oldKey);
+    }
   });
 });
 
@@ -350,10 +362,15 @@ describe('sandbox/wechatpay-faults', () => {
     sandbox.primary.faults.set('http502', { endpoint: 'queryrentbill' });
 
     // Act
+    const queried = await queryBill(order.out_order_no);
     const reply = await cancel(order.out_order_no);
 
     // Assess
+    expect(queried.status).toBe(502);
+    expect(queried.body).toContain('502 Bad Gateway');
+    expect(reply.status).toBe(200);
     expect(reply.fields?.result_code).toBe('SUCCESS');
+    expect(order.state).toBe(OrderState.REVOKED);
     expect(sandbox.primary.faults.pending()).toBe(0);
   });
 
