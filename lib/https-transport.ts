@@ -1,6 +1,7 @@
 import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { createSecureContext } from 'node:tls';
+import { urlToHttpOptions } from 'node:url';
 import { TransientError, WechatPayError } from './errors.js';
 import type { FailurePhase } from './errors.js';
 import type { HttpsRequest, HttpsResponse, HttpsTransport, MerchantCredentials } from './types.js';
@@ -51,16 +52,14 @@ const createAgent = (credentials: Pick<MerchantCredentials, 'tls'>, idleSocketMs
   });
 };
 
-/** Where a request goes, parsed once per URL. */
-type Target = Readonly<{ host: string; hostname: string; port: string; path: string }>;
+/** Where a request goes, parsed once per URL: the host for messages, Node's own request options. */
+type Target = Readonly<{ host: string; options: ReturnType<typeof urlToHttpOptions> }>;
 /** Only the primary and backup hosts' few paths are ever called; the cap is a safety net. */
 const MAX_TARGETS = 16;
 
 const parseTarget = (url: string): Target => {
   const parsed = new URL(url);
-  // A bracketed IPv6 literal is a hostname without its brackets for `request()`.
-  const hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
-  return { host: parsed.host, hostname, port: parsed.port, path: `${parsed.pathname}${parsed.search}` };
+  return { host: parsed.host, options: urlToHttpOptions(parsed) };
 };
 
 /** Decoders are stateless between non-streaming `decode()` calls, so two serve every reply. */
@@ -200,9 +199,7 @@ const createHttpsTransport = (options: TransportOptions = {}): HttpsTransport & 
         reject(toTransportError(timeoutError ?? error, phase, host));
       };
       const req = httpsRequest({
-        hostname: target.hostname,
-        port: target.port,
-        path: target.path,
+        ...target.options,
         method: 'POST',
         agent: agentFor(input.credentials),
         headers: { ...input.headers, 'Content-Length': Buffer.byteLength(input.body) },
