@@ -1,10 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readConfig } from './config.js';
 import type { Config } from './config.js';
+import type { Setup } from './handler.js';
 import { createHostSelector } from './host-selector.js';
 import type { HostSelector } from './host-selector.js';
 import { createHttpsTransport } from './https-transport.js';
 import { createSecretsLoader } from './secrets.js';
+import type { Telemetry } from './telemetry.js';
 import type { Clock, HttpsTransport, SecretsLoader } from './types.js';
 import { createNonce } from './wechatpay/index.js';
 
@@ -44,5 +47,22 @@ const createDefaultDeps = (config: Config): Deps => {
   });
 };
 
-export { createDefaultDeps };
+/**
+ * Lambda init: reads the configuration and builds the dependencies once. A bad configuration is
+ * kept and reported by every invocation, never thrown at import. The secret fetch starts here so
+ * it overlaps the rest of the cold start; the handler awaits the shared in-flight fetch, and a
+ * failure here is retried there (never an init crash).
+ */
+const createSetup = (telemetry: Telemetry, env: Readonly<Record<string, string | undefined>>): Setup => {
+  try {
+    const config = readConfig(env);
+    const deps = createDefaultDeps(config);
+    deps.secrets.get().catch(() => undefined);
+    return { telemetry, config, deps };
+  } catch (error) {
+    return { telemetry, error: error as Error };
+  }
+};
+
+export { createDefaultDeps, createSetup };
 export type { Deps };

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../lib/config.js';
+import { createSetup } from '../../lib/deps.js';
 import type { Deps } from '../../lib/deps.js';
 import { ConfigError } from '../../lib/errors.js';
 import { createHandler } from '../../lib/handler.js';
@@ -151,7 +152,8 @@ describe('handler', () => {
     const lines: unknown[] = [];
     const logger = { info: (message: string) => lines.push(message), warn: (message: string) => lines.push(message), error: (message: string) => lines.push(message) };
     const telemetry = createTelemetry({ logger, metrics: new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' }) });
-    const handler = createHandler({ telemetry, error: new ConfigError('CONFIG_INVALID', 'WECHATPAY_SECRET_ID is required') });
+    // Lambda init with no WECHATPAY_SECRET_ID: createSetup keeps the error instead of throwing.
+    const handler = createHandler(createSetup(telemetry, {}));
     const apiEvent = { httpMethod: 'POST', resource: '/rental-orders/{out_order_no}/cancel', path: '/x', requestContext: { requestId: 'a' }, body: '{}' };
 
     // Act
@@ -160,6 +162,7 @@ describe('handler', () => {
 
     // Assess
     await expect(direct).rejects.toThrow(/^CONFIG_INVALID: WECHATPAY_SECRET_ID/);
+    await expect(direct).rejects.toBeInstanceOf(ConfigError);
     expect(http.statusCode).toBe(500);
     expect(http.headers['Content-Type']).toBe('application/json');
     expect(JSON.parse(http.body)).toMatchObject({ error: 'ConfigError', code: 'CONFIG_INVALID', request_id: 'req-1' });

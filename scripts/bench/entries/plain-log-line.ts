@@ -3,8 +3,7 @@
  * `JSON.stringify` and `process.stdout.write` instead of Powertools Logger and Metrics: what the
  * line itself costs, for scripts/bench/parts.ts. Never deployed: it honours no log level.
  */
-import { readConfig } from '../../../lib/config.js';
-import { createDefaultDeps } from '../../../lib/deps.js';
+import { createSetup } from '../../../lib/deps.js';
 import { createHandler } from '../../../lib/handler.js';
 import { levelOf, lineAttributes } from '../../../lib/telemetry.js';
 import type { InvocationSummary, Telemetry } from '../../../lib/telemetry.js';
@@ -36,10 +35,6 @@ const logInvocation = (summary: InvocationSummary): void => {
 };
 
 const telemetry: Telemetry = { logInvocation };
-const config = readConfig(process.env);
-const deps = createDefaultDeps(config);
-deps.secrets.get().catch(() => undefined);
-
-const handler = createHandler({ telemetry, config, deps });
+const handler = createHandler(createSetup(telemetry, process.env));
 
 export { handler };
