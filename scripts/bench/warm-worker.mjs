@@ -58,7 +58,6 @@ const run = async (payloads, concurrency, collect = false) => {
     rss: memory.rss,
     heapUsed: memory.heapUsed,
     heapTotal: memory.heapTotal,
-    external: memory.external,
     heapAfterGc: collect && globalThis.gc !== undefined ? process.memoryUsage().heapUsed : undefined,
     failures,
     firstFailure,

@@ -22,8 +22,6 @@ type RunReport = {
   heapUsed: number;
   /** Heap V8 has reserved (all spaces, including the young generation's semi-spaces). */
   heapTotal: number;
-  /** Memory of C++ objects bound to JS objects (buffers, TLS). */
-  external: number;
   /** Heap in use after a full GC: only when the run asked for `collect` and the child has --expose-gc. */
   heapAfterGc: number | undefined;
   failures: number;
@@ -37,9 +35,10 @@ interface Worker {
   /**
    * Sends every payload (an out_order_no for the handler, a signed body for the limit) with
    * `concurrency` in flight; `collect` runs a full GC (needs --expose-gc) before memory is read.
+   * Rejects when any call failed: a benchmark of failures measures nothing.
    */
   run(payloads: readonly string[], concurrency: number, options?: { collect?: boolean }): Promise<RunReport>;
-  /** `run` under the V8 sampling profiler; writes a .cpuprofile to `file`. */
+  /** `run` under the V8 sampling profiler; writes a .cpuprofile to `file`. Rejects like `run`. */
   profile(payloads: readonly string[], concurrency: number, file: string): Promise<RunReport>;
   stop(): Promise<void>;
 }
@@ -90,11 +89,16 @@ const startWorker = async (
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       child.send({ ...message, id });
     });
+  const succeeded = (report: RunReport): RunReport => {
+    if (report.failures > 0) throw new Error(`${side} worker: ${report.failures} failed calls, first: ${report.firstFailure}`);
+    return report;
+  };
   await ready;
   await call({ type: 'init', mode: side, options });
   return {
-    run: (payloads, concurrency, runOptions) => call<RunReport>({ type: 'run', payloads, concurrency, collect: runOptions?.collect === true }),
-    profile: (payloads, concurrency, file) => call<RunReport>({ type: 'profile', payloads, concurrency, file }),
+    run: async (payloads, concurrency, runOptions) =>
+      succeeded(await call<RunReport>({ type: 'run', payloads, concurrency, collect: runOptions?.collect === true })),
+    profile: async (payloads, concurrency, file) => succeeded(await call<RunReport>({ type: 'profile', payloads, concurrency, file })),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.removeAllListeners('exit');
