@@ -35,8 +35,73 @@ const refuseForbiddenName = (name: string): string => {
   return name;
 };
 
-// Built once. Only the five predefined XML entities are decoded: DTDs are refused above, so no
-// other entity can be declared, and `htmlEntities` stays off (no HTML or numeric references).
+/** The five entities XML 1.0 predefines (§4.6), with their `;`; without a DTD no other name is declared. */
+const PREDEFINED_ENTITIES = new Map([
+  ['lt;', '<'],
+  ['gt;', '>'],
+  ['amp;', '&'],
+  ['apos;', "'"],
+  ['quot;', '"'],
+]);
+/** An `&` and what follows it up to and including the next `;`, or up to the next `&` if none comes first. */
+const REFERENCE = /&([^&;]*;?)/g;
+/** `&#` [0-9]+ `;` or `&#x` [0-9a-fA-F]+ `;` (XML 1.0 §4.1 CharRef; the `x` is lower case). */
+const DECIMAL_REFERENCE = /^#([0-9]+);$/;
+const HEX_REFERENCE = /^#x([0-9A-Fa-f]+);$/;
+
+const notWellFormed = (): TransientError => invalidReply('the reply is not well-formed XML');
+
+/** XML 1.0 §2.2 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]. */
+const isXmlChar = (codePoint: number): boolean =>
+  codePoint === 0x9 ||
+  codePoint === 0xa ||
+  codePoint === 0xd ||
+  (codePoint >= 0x20 && codePoint <= 0xd7ff) ||
+  (codePoint >= 0xe000 && codePoint <= 0xfffd) ||
+  (codePoint >= 0x10000 && codePoint <= 0x10ffff);
+
+/** The character a numeric reference names, or undefined when `name` (with its `;`) is not one. */
+const codePointOf = (name: string): number | undefined => {
+  const decimal = DECIMAL_REFERENCE.exec(name)?.[1];
+  if (decimal !== undefined) return Number.parseInt(decimal, 10);
+  const hex = HEX_REFERENCE.exec(name)?.[1];
+  return hex === undefined ? undefined : Number.parseInt(hex, 16);
+};
+
+/**
+ * Resolves one reference (`name` is what follows the `&`, with its `;`). Anything but a predefined
+ * entity or a reference to a legal character, including a reference without its `;`, is a fatal error.
+ */
+const resolveReference = (_reference: string, name: string): string => {
+  const entity = PREDEFINED_ENTITIES.get(name);
+  if (entity !== undefined) return entity;
+  const codePoint = codePointOf(name);
+  if (codePoint === undefined || !isXmlChar(codePoint)) throw notWellFormed();
+  return String.fromCodePoint(codePoint);
+};
+
+/**
+ * Decodes the parsed text of one run of character data (never CDATA, which the parser passes by) in
+ * a single pass, so `&amp;#20013;` yields the text `&#20013;`. Named entities other than the five
+ * (`&nbsp;`) are undeclared, which XML 1.0 makes a well-formedness error, not text (§4.1 WFC: Entity Declared).
+ */
+const decodeReferences = (text: string): string => (text.includes('&') ? text.replace(REFERENCE, resolveReference) : text);
+
+/**
+ * fast-xml-parser's decoder hook, reduced to {@link decodeReferences}. It holds no entity table, so
+ * nothing a DTD could declare is ever expanded (and fromXml refuses DTDs before parsing). Only XML
+ * 1.0 is read: a 1.1 declaration does not widen the legal characters.
+ */
+const entityDecoder = {
+  decode: decodeReferences,
+  reset: (): void => undefined,
+  setXmlVersion: (): void => undefined,
+  addInputEntities: (): void => undefined,
+  setExternalEntities: (): void => undefined,
+};
+
+// Built once. Entity and character references are decoded by `entityDecoder` alone (no HTML
+// entities); DTDs are refused before parsing, so no entity can be declared.
 const parser = new XMLParser({
   ignoreAttributes: true,
   ignoreDeclaration: true,
@@ -44,7 +109,7 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: false,
   processEntities: true,
-  htmlEntities: false,
+  entityDecoder,
   jPath: false,
   isArray: () => true,
   transformTagName: refuseForbiddenName,
@@ -73,9 +138,13 @@ const toXml = (fields: Readonly<Record<string, string>>): string => {
 
 /**
  * Parses a reply into a flat map of the `<xml>` root's children, every value a string exactly as
- * sent (CDATA unwrapped, nothing trimmed or coerced). The XML declaration is ignored.
+ * sent (CDATA unwrapped, nothing trimmed or coerced). The XML declaration is ignored. Outside CDATA
+ * the five predefined entities and numeric character references (`&#20013;`, `&#x4E2D;`) are
+ * decoded, as XML 1.0 requires, so a signature is checked over the decoded text.
  *
- * @throws {TransientError} `INVALID_REPLY` (phase `sent`): empty, not well-formed, or not rooted at `<xml>` (spec §5).
+ * @throws {TransientError} `INVALID_REPLY` (phase `sent`): empty, not well-formed (including an
+ *   undeclared entity such as `&nbsp;`, or a reference to a character XML 1.0 forbids, such as
+ *   `&#0;`), or not rooted at `<xml>` (spec §5).
  * @throws {WechatPayError} a hostile shape: `XML_DOCTYPE_REFUSED`, `XML_FORBIDDEN_FIELD`,
  *   `XML_NESTED_FIELD`, `XML_DUPLICATE_FIELD`, `XML_UNEXPECTED_TEXT`, `XML_TOO_LARGE`.
  */

@@ -94,16 +94,6 @@ describe('wechatpay/xml', () => {
       expect(fields).toEqual({ return_code: 'SUCCESS', order_id: '15646546545165651651', version: '1.0', err_code_des: ' 撤销失败 ' });
     });
 
-    it('decodes the five predefined entities and nothing else', () => {
-      // Prepare
-      const body = '<xml><a>&lt;&gt;&amp;&apos;&quot;</a><b>&copy;&#20013;</b></xml>';
-
-      // Act
-      const fields = fromXml(body);
-
-      // Assess
-      expect(fields).toEqual({ a: `<>&'"`, b: '&copy;&#20013;' });
-    });
 
     it('reads empty and self-closing elements as empty strings and ignores attributes', () => {
       // Prepare
@@ -207,6 +197,133 @@ describe('wechatpay/xml', () => {
 
       // Assess
       expect((error as Error).message).toBe('XML_DUPLICATE_FIELD: the reply repeats field sign');
+    });
+  });
+
+  describe('entity and character references (XML 1.0 §4.1)', () => {
+    const valueOf = (text: string): string | undefined => fromXml(`<xml><a>${text}</a></xml>`).a;
+
+    it.each([
+      { name: 'the five predefined entities', text: '&lt;&gt;&amp;&apos;&quot;', value: `<>&'"` },
+      { name: 'a decimal reference', text: '&#20013;', value: '中' },
+      { name: 'a hexadecimal reference', text: '&#x4E2D;', value: '中' },
+      { name: 'lower-case hexadecimal digits', text: '&#x4e2d;', value: '中' },
+      { name: 'leading zeros', text: '&#0020013;&#x00004E2D;', value: '中中' },
+      { name: 'references amid text', text: 'a&#20013;b&#x6587;c', value: 'a中b文c' },
+      { name: 'a character outside the BMP', text: '&#x1F600;&#128512;', value: '😀😀' },
+      { name: 'the allowed control characters tab, LF and CR', text: '&#9;&#xA;&#13;', value: '\t\n\r' },
+      { name: 'the edges of the allowed ranges', text: '&#x20;&#xD7FF;&#xE000;&#xFFFD;&#x10000;&#x10FFFF;', value: ' \uD7FF\uE000\uFFFD\u{10000}\u{10FFFF}' },
+      { name: 'references to markup characters', text: '&#60;&#x3E;&#38;&#39;&#34;', value: `<>&'"` },
+    ])('decodes $name', ({ text, value }) => {
+      // Act
+      const decoded = valueOf(text);
+
+      // Assess
+      expect(decoded).toBe(value);
+    });
+
+    it.each([
+      { name: 'an escaped decimal reference', text: '&amp;#20013;', value: '&#20013;' },
+      { name: 'an escaped hexadecimal reference', text: '&amp;#x4E2D;', value: '&#x4E2D;' },
+      { name: 'an escaped entity', text: '&amp;amp;', value: '&amp;' },
+      { name: 'an ampersand written as a reference before an entity name', text: '&#38;lt;', value: '&lt;' },
+      { name: 'an ampersand written as a reference before a reference', text: '&#x26;#20013;', value: '&#20013;' },
+    ])('decodes in one pass, so $name stays literal text', ({ text, value }) => {
+      // Act
+      const decoded = valueOf(text);
+
+      // Assess
+      expect(decoded).toBe(value);
+    });
+
+    it.each([
+      { name: 'a character reference', cdata: '&#20013;&#x4E2D;' },
+      { name: 'a predefined entity', cdata: '&amp;&lt;' },
+      { name: 'an HTML entity', cdata: '&nbsp;&copy;' },
+      { name: 'a reference to a forbidden code point', cdata: '&#0;&#xFFFE;' },
+    ])('leaves $name inside CDATA undecoded', ({ cdata }) => {
+      // Act
+      const decoded = valueOf(`<![CDATA[${cdata}]]>`);
+
+      // Assess
+      expect(decoded).toBe(cdata);
+    });
+
+    it('decodes the text around a CDATA section but not the section', () => {
+      // Act
+      const decoded = valueOf('&#20013;<![CDATA[&#20013;]]>&#x4E2D;');
+
+      // Assess
+      expect(decoded).toBe('中&#20013;中');
+    });
+
+    it.each([
+      { name: 'U+0000 (decimal)', text: '&#0;' },
+      { name: 'U+0000 (hexadecimal)', text: '&#x0;' },
+      { name: 'a C0 control character', text: '&#1;' },
+      { name: 'the last C0 control character', text: '&#x1F;' },
+      { name: 'the first surrogate', text: '&#xD800;' },
+      { name: 'the last surrogate (decimal)', text: '&#57343;' },
+      { name: 'U+FFFE', text: '&#xFFFE;' },
+      { name: 'U+FFFF', text: '&#65535;' },
+      { name: 'a code point beyond U+10FFFF', text: '&#x110000;' },
+      { name: 'a code point beyond U+10FFFF (decimal)', text: '&#1114112;' },
+      { name: 'a huge decimal reference', text: '&#99999999999999999999999;' },
+      { name: 'a hexadecimal reference with no digits', text: '&#x;' },
+      { name: 'a decimal reference with no digits', text: '&#;' },
+      { name: 'a decimal reference with a letter', text: '&#12a;' },
+      { name: 'a hexadecimal reference with a non-hex digit', text: '&#x4E2G;' },
+      { name: 'an upper-case X', text: '&#X4E2D;' },
+      { name: 'a blank inside the reference', text: '&# 20013;' },
+      { name: 'a reference without its semicolon', text: '&#20013' },
+      { name: 'an entity without its semicolon', text: '&lt' },
+      { name: 'the HTML entity &nbsp;', text: 'a&nbsp;b' },
+      { name: 'the HTML entity &copy;', text: '&copy;' },
+      { name: 'an undeclared entity', text: '&foo;' },
+      { name: 'a predefined entity in the wrong case', text: '&AMP;' },
+      { name: 'a bad reference after a good one', text: '&#20013;&#0;' },
+    ])('treats $name as a reply that is not well-formed', ({ text }) => {
+      // Act
+      const error = catchError(() => valueOf(text));
+
+      // Assess
+      expect(error).toBeInstanceOf(TransientError);
+      expect(error).toMatchObject({ code: 'INVALID_REPLY', phase: 'sent', message: 'INVALID_REPLY: the reply is not well-formed XML' });
+    });
+
+    it('still refuses a DTD that declares the entity a reference names', () => {
+      // Prepare
+      const body = '<!DOCTYPE xml [<!ENTITY nbsp "&#160;">]><xml><a>&nbsp;</a></xml>';
+
+      // Act
+      const error = catchError(() => fromXml(body));
+
+      // Assess
+      expect(error).toBeInstanceOf(WechatPayError);
+      expect((error as WechatPayError).code).toBe('XML_DOCTYPE_REFUSED');
+    });
+
+    it('applies the value length limit to the decoded text', () => {
+      // Prepare: 8206 characters as written, 8192 once decoded.
+      const text = `${'x'.repeat(8190)}&#20013;&#x4E2D;`;
+
+      // Act
+      const decoded = valueOf(text);
+
+      // Assess
+      expect(decoded).toHaveLength(8192);
+    });
+
+    it('refuses a value that is too long once decoded', () => {
+      // Prepare: 8193 characters once decoded.
+      const text = `${'x'.repeat(8191)}&#20013;&#x4E2D;`;
+
+      // Act
+      const error = catchError(() => valueOf(text));
+
+      // Assess
+      expect(error).toBeInstanceOf(WechatPayError);
+      expect((error as WechatPayError).code).toBe('XML_TOO_LARGE');
     });
   });
 });
