@@ -38,15 +38,22 @@ const bytesOf = (apiKey: KeyObject): Buffer => {
   return bytes;
 };
 
+/** A field set as signed: a `null` or `undefined` value counts as empty (spec §7 step 2). */
+type SignableFields = Readonly<Record<string, string | null | undefined>>;
+
+/** True for a field that takes part in the signature: not `sign`, and not empty, null or undefined. */
+const isSigned = (entry: [string, string | null | undefined]): entry is [string, string] =>
+  entry[0] !== 'sign' && entry[1] !== undefined && entry[1] !== null && entry[1] !== '';
+
 /**
- * Builds `stringA` (spec §7 steps 2–4): drops `sign` and empty or undefined values, sorts the keys
- * by code point and joins `k=v` pairs with `&`. Values are used raw: no escaping, no trimming.
+ * Builds `stringA` (spec §7 steps 2–4): drops `sign` and empty, null or undefined values, sorts the
+ * keys by code point and joins `k=v` pairs with `&`. Values are used raw: no escaping, no trimming.
  *
- * @example canonicalize({ b: '2', a: '1', c: '' }) // 'a=1&b=2'
+ * @example canonicalize({ b: '2', a: '1', c: '', d: null }) // 'a=1&b=2'
  */
-const canonicalize = (fields: Readonly<Record<string, string | undefined>>): string =>
+const canonicalize = (fields: SignableFields): string =>
   Object.entries(fields)
-    .filter((entry): entry is [string, string] => entry[0] !== 'sign' && entry[1] !== undefined && entry[1] !== '')
+    .filter(isSigned)
     .sort(([a], [b]) => compareCodePoints(a, b))
     .map(([key, value]) => `${key}=${value}`)
     .join('&');
@@ -58,7 +65,7 @@ const canonicalize = (fields: Readonly<Record<string, string | undefined>>): str
  * The key bytes are fed to the HMAC straight from the KeyObject, never turned into a string.
  * @throws {TypeError} `apiKey` is not a secret KeyObject.
  */
-const sign = (fields: Readonly<Record<string, string | undefined>>, apiKey: KeyObject): string =>
+const sign = (fields: SignableFields, apiKey: KeyObject): string =>
   createHmac('sha256', apiKey)
     .update(`${canonicalize(fields)}&key=`, 'utf8')
     .update(bytesOf(apiKey))
@@ -70,9 +77,9 @@ const sign = (fields: Readonly<Record<string, string | undefined>>, apiKey: KeyO
  * (spec §8 step 3). Only a 64-hex-digit `sign` can verify; hex case is not significant. The
  * comparison runs in constant time on equal-length buffers.
  */
-const verify = (fields: Readonly<Record<string, string | undefined>>, apiKey: KeyObject): boolean => {
+const verify = (fields: SignableFields, apiKey: KeyObject): boolean => {
   const received = fields.sign;
-  if (received === undefined || !HEX_SIGN.test(received)) return false;
+  if (typeof received !== 'string' || !HEX_SIGN.test(received)) return false;
   return timingSafeEqual(Buffer.from(sign(fields, apiKey), 'hex'), Buffer.from(received, 'hex'));
 };
 

@@ -45,6 +45,25 @@ describe('wechatpay/sign', () => {
       expect(stringA).toBe('b= &c=x');
     });
 
+    it.each([
+      { name: 'a null value', fields: { a: '1', b: null, c: '2' }, expected: 'a=1&c=2' },
+      { name: 'null, empty and sign together', fields: { bob: '1', alice: null, tom: '', sign: 'mock' }, expected: 'bob=1' },
+    ])('drops $name like an empty one (spec §7 step 2)', ({ fields, expected }) => {
+      // Act
+      const stringA = canonicalize(fields);
+
+      // Assess
+      expect(stringA).toBe(expected);
+    });
+
+    it('signs a null value as absent, never as the text "null"', () => {
+      // Act
+      const signature = sign({ ...V2, coupon: null }, API_KEY);
+
+      // Assess
+      expect(signature).toBe(V2_SIGN);
+    });
+
     it('sorts keys by code point, case-sensitively', () => {
       // Prepare
       const fields = { b: '1', a: '2', B: '3', _z: '4', a_b: '5', ab: '6' };
@@ -124,6 +143,7 @@ describe('wechatpay/sign', () => {
       { name: 'the signature altered', fields: { ...V4, sign: `${V4_SIGN.slice(0, 63)}9` } },
       { name: 'the signature missing', fields: { ...V4 } },
       { name: 'the signature empty', fields: { ...V4, sign: '' } },
+      { name: 'the signature null', fields: { ...V4, sign: null } },
       { name: 'the signature truncated', fields: { ...V4, sign: V4_SIGN.slice(0, 62) } },
       { name: 'the signature too long', fields: { ...V4, sign: `${V4_SIGN}00` } },
       { name: 'the signature not hex', fields: { ...V4, sign: `${V4_SIGN.slice(0, 63)}G` } },
