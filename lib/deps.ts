@@ -31,8 +31,12 @@ const createDefaultDeps = (config: Config): Deps => {
   const clock = systemClock;
   const secrets = createSecretsLoader({
     // Bounded so a Secrets Manager outage cannot eat the invocation: 2 tries of at most 1 s to
-    // connect and 3 s to answer.
-    client: new SecretsManagerClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 } }),
+    // connect and 3 s to answer (a timeout that throws: by default the SDK only warns), and the
+    // loader's own limit per call and the invocation's deadline on top.
+    client: new SecretsManagerClient({
+      maxAttempts: 2,
+      requestHandler: { connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true },
+    }),
     secretId: config.secretId,
     ttlMs: config.secretTtlMs,
     clock,

@@ -4,9 +4,18 @@
  * machine code always leads the message (the message is all Step Functions keeps).
  */
 
-/** Options shared by every error: the wrapped cause and, for transport failures, where it broke. */
+/**
+ * Options shared by every error: the wrapped cause, and what the class alone does not say about
+ * the failure, set once where the error is created (retryability is the class, STYLE §4).
+ */
 type AppErrorOptions = {
   cause?: unknown;
+  /** The order's state is unknown after this refusal: the use case asks `wxv/queryrentbill`. */
+  ambiguous?: boolean;
+  /** The API key or client certificate was refused (or a reply did not verify with the key in hand). */
+  credentialRefusal?: boolean;
+  /** Throttling: back off for seconds, not milliseconds. */
+  rateLimited?: boolean;
 };
 
 /** Where a transport failure happened: before the request left (safe to fail over) or after. */
@@ -15,6 +24,13 @@ const FailurePhase = {
   SENT: 'sent',
 } as const;
 type FailurePhase = (typeof FailurePhase)[keyof typeof FailurePhase];
+
+/**
+ * The transport's code for a pooled keep-alive connection found dead with nothing of the reply
+ * read: the request may or may not have reached the server, and the use case sends it again at
+ * once, signed afresh (spec §9: every send carries a new `nonce_str` and `sign`).
+ */
+const STALE_CONNECTION = 'STALE_CONNECTION';
 
 type TransientErrorOptions = AppErrorOptions & {
   /** `connect`: the request never reached the server; `sent`: it may have been processed. */
@@ -27,10 +43,16 @@ type TransientErrorOptions = AppErrorOptions & {
 abstract class AppError extends Error {
   /** Machine code: the WeChat `err_code`, or the function's own (`INVALID_REASON`). */
   public readonly code: string;
+  public readonly ambiguous: boolean;
+  public readonly credentialRefusal: boolean;
+  public readonly rateLimited: boolean;
 
   protected constructor(code: string, detail: string, options?: AppErrorOptions) {
     super(`${code}: ${detail}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.ambiguous = options?.ambiguous === true;
+    this.credentialRefusal = options?.credentialRefusal === true;
+    this.rateLimited = options?.rateLimited === true;
   }
 }
 
@@ -119,6 +141,7 @@ export {
   SignatureError,
   TransientError,
   FailurePhase,
+  STALE_CONNECTION,
   ERROR_NAMES,
   isAppError,
 };

@@ -11,6 +11,12 @@ interface HostSelector {
   pick(): { baseUrl: string; role: HostRole };
   /** A connection-level failure (request never sent) on `role`: move away from it. */
   reportConnectFailure(role: HostRole): void;
+  /**
+   * True when a connection failure on `role` has just moved new attempts from the primary to the
+   * backup: that attempt goes at once, without backoff. A failure on the backup, or with no
+   * backup, waits as any other failure does.
+   */
+  failsOverAtOnce(role: HostRole): boolean;
 }
 
 /**
@@ -38,7 +44,9 @@ const createHostSelector = (options: {
     backupUntil = role === 'primary' ? clock.now() + stickyMs : 0;
   };
 
-  return { pick, reportConnectFailure };
+  const failsOverAtOnce = (role: HostRole): boolean => role === 'primary' && pick().role === 'backup';
+
+  return { pick, reportConnectFailure, failsOverAtOnce };
 };
 
 export { createHostSelector, BACKUP_STICKY_MS };

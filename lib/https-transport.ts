@@ -2,7 +2,7 @@ import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { createSecureContext } from 'node:tls';
 import { urlToHttpOptions } from 'node:url';
-import { TransientError, WechatPayError } from './errors.js';
+import { STALE_CONNECTION, TransientError, WechatPayError } from './errors.js';
 import type { FailurePhase } from './errors.js';
 import type { HttpsRequest, HttpsResponse, HttpsTransport, MerchantCredentials } from './types.js';
 
@@ -79,6 +79,7 @@ const toTransportError = (error: unknown, phase: FailurePhase, host: string): Er
   if (CLIENT_CERT_ALERTS.test(code) || CLIENT_CERT_ALERT_TEXT.test(message)) {
     return new WechatPayError('SSL_CERT_ERROR', `${host} refused the client certificate during the TLS handshake (${code})`, {
       cause: error,
+      credentialRefusal: true,
     });
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
@@ -130,8 +131,9 @@ const readBody = (response: IncomingMessage, maxBytes: number, host: string): Pr
         return;
       }
       chunks.push(chunk.subarray(0, chunk.length - (size - maxBytes)));
-      response.destroy();
+      // Settle first: destroying emits 'aborted' at once, and this reply is classified by its status.
       finish();
+      response.destroy();
     });
     response.on('error', reject);
     response.on('aborted', () => reject(new TransientError('CONNECTION_RESET', `${host} closed the reply early`)));
@@ -176,10 +178,9 @@ const createHttpsTransport = (options: TransportOptions = {}): HttpsTransport & 
     return agent;
   };
 
-  /** One exchange; `retryStale` allows one more on a fresh connection when a pooled one turns out dead. */
-  const exchange = (input: HttpsRequest, retryStale: boolean): Promise<HttpsResponse> =>
+  /** One exchange: the body goes out exactly once; a dead pooled connection is reported, never resent here. */
+  const request = (input: HttpsRequest): Promise<HttpsResponse> =>
     new Promise<HttpsResponse>((resolve, reject) => {
-      const started = Date.now();
       const target = targetOf(input.url);
       const host = target.host;
       let phase: FailurePhase = 'connect';
@@ -187,13 +188,11 @@ const createHttpsTransport = (options: TransportOptions = {}): HttpsTransport & 
       // A timeout destroys the request; the stream errors it causes must not hide it.
       let timeoutError: TransientError | undefined;
       const fail = (error: unknown): void => {
-        // A keep-alive connection the server had already closed (idle timeout, or a Lambda thaw):
-        // nothing of the reply arrived, so the request goes again once on a fresh connection. Should
-        // the server have acted on it after all, the retry meets the order already cancelled and
-        // the use case answers from queryrentbill.
-        const remaining = input.timeoutMs - (Date.now() - started);
-        if (retryStale && req.reusedSocket && !answered && timeoutError === undefined && STALE_SOCKET_CODES.has(codeOf(error)) && remaining > 0) {
-          exchange({ ...input, timeoutMs: remaining }, false).then(resolve, reject);
+        // A keep-alive connection the server had already closed (idle timeout, or a Lambda thaw),
+        // and nothing of the reply arrived. The same bytes are never sent twice (a server may
+        // refuse a repeated nonce_str): the caller signs a new request and sends that instead.
+        if (req.reusedSocket && !answered && timeoutError === undefined && STALE_SOCKET_CODES.has(codeOf(error))) {
+          reject(new TransientError(STALE_CONNECTION, `the kept-alive connection to ${host} was closed (${codeOf(error)})`, { cause: error, phase: 'sent' }));
           return;
         }
         reject(toTransportError(timeoutError ?? error, phase, host));
@@ -238,8 +237,6 @@ const createHttpsTransport = (options: TransportOptions = {}): HttpsTransport & 
       });
       req.end(input.body);
     });
-
-  const request = (input: HttpsRequest): Promise<HttpsResponse> => exchange(input, true);
 
   const close = (): void => {
     for (const agent of agents.values()) agent.destroy();

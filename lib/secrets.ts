@@ -6,7 +6,7 @@ import type { Clock, MerchantCredentials, SecretsLoader } from './types.js';
 
 /** The one method of `SecretsManagerClient` the loader needs; the client is passed in, never built here. */
 interface SecretsClient {
-  send(command: GetSecretValueCommand): Promise<GetSecretValueCommandOutput>;
+  send(command: GetSecretValueCommand, options?: { abortSignal?: AbortSignal }): Promise<GetSecretValueCommandOutput>;
 }
 
 type SecretsLoaderOptions = {
@@ -14,7 +14,14 @@ type SecretsLoaderOptions = {
   secretId: string;
   ttlMs: number;
   clock: Clock;
+  /** Limit of one GetSecretValue call, the SDK's own retries included (default `SECRET_CALL_TIMEOUT_MS`). */
+  callTimeoutMs?: number;
 };
+
+/** One GetSecretValue call, with the SDK's own retries, never takes longer than this. */
+const SECRET_CALL_TIMEOUT_MS = 5000;
+/** A fetch with less time than this before the caller's deadline is not started. */
+const MIN_FETCH_MS = 200;
 
 /** After a failed refetch, how long the previous credentials are served before trying again. */
 const STALE_RETRY_MS = 30_000;
@@ -34,6 +41,9 @@ const CONFIG_FAULTS: Readonly<Record<string, string>> = {
 const toAppError = (error: unknown): Error => {
   if (isAppError(error)) return error;
   const name = error instanceof Error ? error.name : 'UnknownError';
+  if (name === 'AbortError' || name === 'TimeoutError') {
+    return new TransientError('SECRET_FETCH_TIMEOUT', `Secrets Manager did not answer in time (${name})`, { cause: error, phase: 'connect' });
+  }
   const configCode = CONFIG_FAULTS[name];
   if (configCode !== undefined) {
     return new ConfigError(configCode, `Secrets Manager refused GetSecretValue (${name})`, { cause: error });
@@ -59,13 +69,14 @@ const toAppError = (error: unknown): Error => {
  */
 const createSecretsLoader = (options: SecretsLoaderOptions): SecretsLoader => {
   const { client, secretId, ttlMs, clock } = options;
+  const callTimeoutMs = options.callTimeoutMs ?? SECRET_CALL_TIMEOUT_MS;
   let cached: { credentials: MerchantCredentials; expiresAt: number } | undefined;
   let inFlight: Promise<MerchantCredentials> | undefined;
 
-  const fetchFresh = async (): Promise<MerchantCredentials> => {
+  const fetchFresh = async (timeoutMs: number): Promise<MerchantCredentials> => {
     let output: GetSecretValueCommandOutput;
     try {
-      output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      output = await client.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       throw toAppError(error);
     }
@@ -77,22 +88,34 @@ const createSecretsLoader = (options: SecretsLoaderOptions): SecretsLoader => {
     return credentials;
   };
 
-  const startFetch = (): Promise<MerchantCredentials> => {
-    inFlight ??= fetchFresh().finally(() => {
+  /** The shared fetch (started with this caller's budget), awaited no longer than this caller's budget. */
+  const awaitFetch = (budgetMs: number): Promise<MerchantCredentials> => {
+    inFlight ??= fetchFresh(Math.min(callTimeoutMs, budgetMs)).finally(() => {
       inFlight = undefined;
     });
-    return inFlight;
+    const shared = inFlight;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new TransientError('SECRET_FETCH_TIMEOUT', `Secrets Manager did not answer within ${budgetMs} ms`, { phase: 'connect' }));
+      }, budgetMs);
+    });
+    return Promise.race([shared, expired]).finally(() => clearTimeout(timer));
   };
 
-  const get = async (getOptions?: { refresh?: boolean; unless?: string }): Promise<MerchantCredentials> => {
+  const get = async (getOptions?: { refresh?: boolean; unless?: string; deadline?: number }): Promise<MerchantCredentials> => {
     const refresh = getOptions?.refresh === true;
     if (refresh && getOptions?.unless !== undefined && cached !== undefined && cached.credentials.version !== getOptions.unless) {
       return cached.credentials;
     }
     if (!refresh && cached !== undefined && clock.now() < cached.expiresAt) return cached.credentials;
     const stale = refresh ? undefined : cached?.credentials;
+    const budgetMs = Math.min(callTimeoutMs, (getOptions?.deadline ?? Number.POSITIVE_INFINITY) - clock.now());
     try {
-      return await startFetch();
+      if (budgetMs < MIN_FETCH_MS) {
+        throw new TransientError('DEADLINE_EXCEEDED', 'no time left to fetch the secret from Secrets Manager', { phase: 'connect' });
+      }
+      return await awaitFetch(budgetMs);
     } catch (error) {
       if (stale === undefined || !(error instanceof TransientError) || cached === undefined) throw error;
       // Secrets Manager is struggling: keep the last good credentials a little longer instead of
@@ -105,5 +128,5 @@ const createSecretsLoader = (options: SecretsLoaderOptions): SecretsLoader => {
   return { get };
 };
 
-export { createSecretsLoader };
+export { createSecretsLoader, SECRET_CALL_TIMEOUT_MS };
 export type { SecretsClient, SecretsLoaderOptions };

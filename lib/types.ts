@@ -31,11 +31,12 @@ interface SecretsLoader {
   /**
    * Returns cached credentials, or fetches them. `refresh: true` bypasses the cache (one fresh
    * fetch, shared by concurrent callers); with `unless`, only when the cached version is still
-   * that refused one (another caller may have refreshed already).
+   * that refused one (another caller may have refreshed already). A fetch is bounded by its own
+   * timeout and by `deadline` (epoch ms); one that cannot start before it is not started.
    * @throws {ConfigError} the secret is missing, not JSON, incomplete, or its key and certificate do not match.
-   * @throws {TransientError} throttling or network failure reaching Secrets Manager.
+   * @throws {TransientError} throttling, network failure or no answer in time from Secrets Manager.
    */
-  get(options?: { refresh?: boolean; unless?: string }): Promise<MerchantCredentials>;
+  get(options?: { refresh?: boolean; unless?: string; deadline?: number }): Promise<MerchantCredentials>;
 }
 
 /** One HTTPS POST over mutual TLS. */

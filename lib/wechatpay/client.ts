@@ -48,7 +48,11 @@ const checkReply = (reply: Readonly<Record<string, string>>, credentials: Mercha
     if (reply.result_code === 'SUCCESS') throw new SignatureError('SIGN_MISSING', 'a success reply carries no sign');
     throw classifyResultFail(reply);
   }
-  if (!verify(reply, credentials.apiKey)) throw new SignatureError('SIGN_MISMATCH', 'the reply signature does not verify');
+  // A reply signed with a key we do not hold yet (a rotation) looks exactly like this: the use case
+  // fetches the secret afresh once before it answers SignatureError.
+  if (!verify(reply, credentials.apiKey)) {
+    throw new SignatureError('SIGN_MISMATCH', 'the reply signature does not verify with the key in hand', { credentialRefusal: true });
+  }
   if (reply.result_code === undefined) throw new WechatPayError('INVALID_REPLY', 'the signed reply has no result_code');
   if (reply.result_code !== 'SUCCESS') throw classifyResultFail(reply);
   if (reply.mch_id !== undefined && reply.mch_id !== credentials.mchId) {

@@ -83,8 +83,6 @@ const UNKNOWN_OUTCOME = outcome(WechatPayError);
  * undocumented) may only mean "already done", so it is answered from queryrentbill like PARAM_ERROR.
  */
 const UNKNOWN_REFUSAL = outcome(WechatPayError, { ambiguous: true });
-/** The errors built from UNKNOWN_REFUSAL: their codes are in no table, so they are remembered here. */
-const unknownRefusals = new WeakSet<object>();
 const ERR_CODE_TOKEN = /^[A-Z][A-Z0-9_]{0,63}$/;
 const MAX_SERVER_TEXT = 120;
 
@@ -97,8 +95,14 @@ const sanitize = (text: string | undefined): string =>
 const lookup = (table: Readonly<Record<string, Outcome>>, code: string): Outcome | undefined =>
   Object.hasOwn(table, code) ? table[code] : undefined;
 
+/** The error of a table row, carrying the row's flags (STYLE §4: retryability is the class). */
 const create = (entry: Outcome, code: string, detail: string): AppError =>
-  new entry.errorClass(code, detail, { phase: FailurePhase.SENT });
+  new entry.errorClass(code, detail, {
+    phase: FailurePhase.SENT,
+    ambiguous: entry.ambiguous,
+    credentialRefusal: entry.credentialRefusal,
+    rateLimited: entry.rateLimited,
+  });
 
 const protocolError = (code: string, detail: string): AppError =>
   create(lookup(PROTOCOL_OUTCOMES, code) ?? UNKNOWN_OUTCOME, code, detail);
@@ -144,29 +148,20 @@ const classifyResultFail = (fields: Readonly<Record<string, string>>): AppError 
   const code = ERR_CODE_TOKEN.test(errCode) ? errCode : 'UNKNOWN_ERROR';
   const detail = sanitize(fields.err_code_des) || `result_code=${sanitize(fields.result_code) || '(missing)'}`;
   const known = lookup(ERR_CODE_OUTCOMES, code);
-  if (known !== undefined) return create(known, code, detail);
-  const error = create(UNKNOWN_REFUSAL, code, detail);
-  unknownRefusals.add(error);
-  return error;
-};
-
-/** The table row behind an error: same code, and the class that row throws. */
-const outcomeOf = (error: unknown): Outcome | undefined => {
-  if (!isAppError(error)) return undefined;
-  if (unknownRefusals.has(error)) return UNKNOWN_REFUSAL;
-  return [lookup(ERR_CODE_OUTCOMES, error.code), lookup(PROTOCOL_OUTCOMES, error.code)].find(
-    (entry) => entry !== undefined && error instanceof entry.errorClass,
-  );
+  return create(known ?? UNKNOWN_REFUSAL, code, detail);
 };
 
 /** True for refusals after which only `wxv/queryrentbill` tells the order's state (PARAM_ERROR, INVALID_ORDER_STATE, unknown codes). */
-const isAmbiguousRefusal = (error: unknown): boolean => outcomeOf(error)?.ambiguous === true;
+const isAmbiguousRefusal = (error: unknown): boolean => isAppError(error) && error.ambiguous;
 
-/** True when WeChat Pay refused the API key or the client certificate (SIGNERROR, NO_CLIENT_CERT, SSL_CERT_ERROR). */
-const isCredentialRefusal = (error: unknown): boolean => outcomeOf(error)?.credentialRefusal === true;
+/**
+ * True when WeChat Pay refused the API key or the client certificate (SIGNERROR, NO_CLIENT_CERT,
+ * SSL_CERT_ERROR), or sent a reply that does not verify with the key in hand (SIGN_MISMATCH).
+ */
+const isCredentialRefusal = (error: unknown): boolean => isAppError(error) && error.credentialRefusal;
 
 /** True for throttling (FREQUENCY_LIMITED, RATE_LIMITED, HTTP 429): back off longer. */
-const isRateLimited = (error: unknown): boolean => outcomeOf(error)?.rateLimited === true;
+const isRateLimited = (error: unknown): boolean => isAppError(error) && error.rateLimited;
 
 export {
   ERR_CODE_OUTCOMES,

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, startSandbox } from '../sandbox/index.js';
 import type { OrderState, Sandbox } from '../sandbox/index.js';
@@ -42,6 +43,9 @@ const FAULTS: readonly ScheduledFault[] = [
   { label: 'truncatedReply', fault: { kind: 'malformed' }, probability: 0.03 },
   { label: 'frequencyLimited', fault: { kind: 'frequencyLimited' }, probability: 0.02 },
 ];
+
+/** How long Secrets Manager stalls after the key rotation: shorter than the callers' retries, longer than an invocation. */
+const STALL_MS = 3000;
 
 const REASONS = ['用户取消', 'device faulty', '归还后撤销', 'duplicate order'] as const;
 
@@ -88,9 +92,20 @@ describe('chaos/truth under chaos', () => {
     const timeline = [
       { at: 0.2, event: 'primary down', run: () => sandbox.primary.down() },
       { at: 0.45, event: 'primary up', run: () => sandbox.primary.up() },
-      { at: 0.6, event: 'api key rotated', run: async () => rotateApiKey() },
+      // The rotation meets a Secrets Manager that accepts and never answers for a while: the fresh
+      // fetch it needs must end within the invocation's deadline, and the truth must survive it.
+      {
+        at: 0.6,
+        event: 'api key rotated, Secrets Manager stalls',
+        run: async () => {
+          rotateApiKey();
+          sandbox.secrets.faults.set('stall');
+          stallEnded = delay(STALL_MS).then(() => sandbox.secrets.faults.clear());
+        },
+      },
     ];
     let done = 0;
+    let stallEnded: Promise<void> | undefined;
     const started = performance.now();
 
     // Act
@@ -102,6 +117,7 @@ describe('chaos/truth under chaos', () => {
     });
     const wallMs = performance.now() - started;
     schedule.uninstall();
+    await stallEnded;
 
     // Assess
     for (const run of runs) for (const invocation of run.settled.invocations) if (!invocation.ok) errorMessages.push(invocation.error.message);
@@ -113,13 +129,18 @@ describe('chaos/truth under chaos', () => {
     console.log(
       `chaos seed=${SEED} orders=${ORDERS} (unseeded ${orders.filter((o) => o.initial === undefined).length}) ` +
         `invocations=${invocations} requests=${schedule.decided()} faults=${total(injected)} ${JSON.stringify(injected)} ` +
-        `events=[primary down/up, api key rotation] answers=${JSON.stringify(answers)} ` +
+        `events=[primary down/up, api key rotation, Secrets Manager stall] answers=${JSON.stringify(answers)} ` +
         `secret_fetches=${sandbox.secrets.stats.getSecretValue} violations=${violations.length} unsettled=${unsettled.length} ` +
         `wall=${(wallMs / 1000).toFixed(1)}s`,
     );
     expect(violations).toEqual([]);
     expect(unsettled).toEqual([]);
     expect(lambda.unhandled()).toEqual([]);
+    // One log line per invocation, whatever happened; every send signed afresh (the sandbox refuses a repeated nonce_str).
+    expect(lambda.records().filter((record) => record.message === 'cancel-bill invocation')).toHaveLength(invocations);
+    expect(sandbox.primary.stats.reusedNonces + sandbox.backup.stats.reusedNonces).toBe(0);
+    // The stall was met: some fresh fetch of the secret ran out of time and answered TransientError.
+    expect(lambda.records().some((record) => record.error_code === 'SECRET_FETCH_TIMEOUT')).toBe(true);
     // The chaos really happened: every fault kind, the failover and the rotation were exercised.
     for (const [label, count] of Object.entries(injected)) expect(count, label).toBeGreaterThan(0);
     expect(timeline).toEqual([]);

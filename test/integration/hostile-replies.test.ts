@@ -168,6 +168,37 @@ describe('hostile replies', () => {
     expect(sandbox.orders.get(orderNo)?.cancelCount).toBe(1);
   });
 
+  it('counts a 70 KB nginx "400 The SSL certificate error" page as a certificate refusal, with one fresh fetch of the secret', async () => {
+    // Prepare
+    const orderNo = nextOrderNo();
+    sandbox.seedOrder(orderNo, 'CREATED');
+    const page = `<html><head><title>400 The SSL certificate error</title></head><body>${'<!-- padding -->'.repeat(4500)}</body></html>`;
+    hostile.push({ status: 400, body: () => page });
+    const fetchesBefore = sandbox.secrets.stats.getSecretValue;
+
+    // Act
+    const outcome = await invoke(viaHostile, orderNo);
+
+    // Assess: as the small page is; the secret has not changed, so the refusal stands.
+    expect(outcome).toMatchObject({ ok: false, error: { name: 'WechatPayError' } });
+    expect((outcome as Extract<Invocation, { ok: false }>).error.message).toMatch(/^SSL_CERT_ERROR: /);
+    expect(sandbox.secrets.stats.getSecretValue - fetchesBefore).toBe(1);
+  });
+
+  it('answers a 70 KB 404 page with WechatPayError HTTP_404, as a small one', async () => {
+    // Prepare
+    const orderNo = nextOrderNo();
+    sandbox.seedOrder(orderNo, 'CREATED');
+    hostile.push({ status: 404, body: () => `<html><body>${'Not Found '.repeat(7000)}</body></html>` });
+
+    // Act
+    const outcome = await invoke(viaHostile, orderNo);
+
+    // Assess
+    expect(outcome).toMatchObject({ ok: false, error: { name: 'WechatPayError' } });
+    expect((outcome as Extract<Invocation, { ok: false }>).error.message).toMatch(/^HTTP_404: /);
+  });
+
   it('refuses a 32 MB chunked stream with REPLY_TOO_LARGE without buffering it', async () => {
     // Prepare: a success and a small flood first, so the process's peak memory has settled (source maps, error paths).
     for (const size of [0, 256 * 1024]) {

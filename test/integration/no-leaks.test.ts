@@ -25,7 +25,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'OrderNotFoundError', via: 'sandbox', envelope: 'api-gateway-v1', expected: '404', prepare: () => undefined },
   { name: 'OrderStateError', via: 'sandbox', envelope: 'api-gateway-v2', expected: '409', prepare: (s, _h, o) => s.seedOrder(o, 'FINISHED') },
   { name: 'TransientError after HTTP 500s', via: 'sandbox', envelope: 'api-gateway-v1', expected: '503', prepare: (s, _h, o) => { s.seedOrder(o); s.primary.faults.push('http500', { times: 2 }); } },
-  { name: 'SignatureError', via: 'sandbox', envelope: 'api-gateway-v2', expected: '502', prepare: (s, _h, o) => { s.seedOrder(o); s.primary.faults.push('misSigned'); } },
+  { name: 'SignatureError', via: 'sandbox', envelope: 'api-gateway-v2', expected: '502', prepare: (s, _h, o) => { s.seedOrder(o); s.primary.faults.push('misSigned', { times: 2 }); } },
   { name: 'a refused client certificate', via: 'sandbox', envelope: 'api-gateway-v1', expected: '502', prepare: (s, _h, o) => { s.seedOrder(o); s.primary.faults.push('certError', { times: 2 }); } },
   { name: 'a key WeChat Pay changed but the secret lacks', via: 'sandbox', envelope: 'direct', expected: 'WechatPayError', prepare: (s, _h, o) => { s.seedOrder(o); s.setApiKey(ROTATED_KEY); } },
   { name: 'a hostile external entity', via: 'hostile', envelope: 'api-gateway-v2', expected: '502', prepare: (s, h, o) => { s.seedOrder(o); h.push({ body: ({ xml }) => `<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]>${xml}` }); } },

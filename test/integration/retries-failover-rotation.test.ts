@@ -66,24 +66,50 @@ describe('retries, failover and rotation', () => {
     expect(sandbox.orders.get(orderNo)?.cancelCount).toBe(1);
   });
 
-  it('resends at once, within the same attempt, when a pooled keep-alive connection turns out dead', async () => {
-    // Prepare
+  /** A container whose next request goes out on a kept-alive connection. */
+  const warmLambda = async (): Promise<LambdaProcess> => {
     const lambda = await freshLambda();
     const warmup = nextOrderNo();
-    const orderNo = nextOrderNo();
     sandbox.seedOrder(warmup, 'CREATED');
-    sandbox.seedOrder(orderNo, 'CREATED');
     await lambda.invoke({ out_order_no: warmup, reason: 'open a connection' });
+    return lambda;
+  };
+  const noncesOf = (orderNo: string): (string | undefined)[] => cancelsOf(orderNo).map((recorded) => recorded.fields.nonce_str);
+
+  it('sends a new request at once, signed afresh, when a pooled keep-alive connection turns out dead', async () => {
+    // Prepare
+    const lambda = await warmLambda();
+    const orderNo = nextOrderNo();
+    sandbox.seedOrder(orderNo, 'CREATED');
     sandbox.primary.faults.push('resetBeforeProcessing', { endpoint: 'cancelbill' });
 
     // Act
     const outcome = await lambda.invoke({ out_order_no: orderNo, reason: 'stale socket' });
 
-    // Assess
+    // Assess: two sends, each with its own nonce_str, and no backoff spent on the dead connection.
     expect(outcome).toMatchObject({ ok: true, result: { state: 'REVOKED', already_cancelled: false } });
     const line = lambda.records().filter((r) => r.message === 'cancel-bill invocation').at(-1);
-    expect(line).toMatchObject({ attempts: 1 });
+    expect(line).toMatchObject({ attempts: 2 });
     expect(cancelsOf(orderNo)).toHaveLength(2);
+    expect(new Set(noncesOf(orderNo)).size).toBe(2);
+  });
+
+  it('answers from the order state when a kept-alive connection dies after the server applied the cancel, under a server that refuses repeated nonces', async () => {
+    // Prepare
+    const lambda = await warmLambda();
+    const orderNo = nextOrderNo();
+    sandbox.seedOrder(orderNo, 'CREATED');
+    const reusedBefore = sandbox.primary.stats.reusedNonces;
+    sandbox.primary.faults.push('resetAfterProcessing', { endpoint: 'cancelbill' });
+
+    // Act
+    const outcome = await lambda.invoke({ out_order_no: orderNo, reason: 'stale after apply' });
+
+    // Assess: the resend is a new request; its refusal (the order is already revoked) is reconciled.
+    expect(outcome).toMatchObject({ ok: true, result: { out_order_no: orderNo, state: 'REVOKED', already_cancelled: true } });
+    expect(new Set(noncesOf(orderNo)).size).toBe(cancelsOf(orderNo).length);
+    expect(sandbox.primary.stats.reusedNonces).toBe(reusedBefore);
+    expect(sandbox.orders.get(orderNo)?.cancelCount).toBe(1);
   });
 
   it('tells the truth when the reply was lost after the order was revoked', async () => {
@@ -236,8 +262,8 @@ describe('retries, failover and rotation', () => {
     try {
       await waitForPort(port);
       sandbox.storeMerchantSecret('pem', { identity: 'foreign' });
-      const lambda = await freshLambda({ WECHATPAY_BASE_URL: `https://127.0.0.1:${port}`, WECHATPAY_BACKUP_BASE_URL: '' });
       const fetchesBefore = sandbox.secrets.stats.getSecretValue;
+      const lambda = await freshLambda({ WECHATPAY_BASE_URL: `https://127.0.0.1:${port}`, WECHATPAY_BACKUP_BASE_URL: '' });
 
       // Act
       const outcome = await lambda.invoke({ out_order_no: nextOrderNo(), reason: 'tls 1.2' });
@@ -245,6 +271,7 @@ describe('retries, failover and rotation', () => {
       // Assess
       expect(outcome).toMatchObject({ ok: false, error: { name: 'WechatPayError' } });
       expect((outcome as Failure).error.message).toMatch(/^SSL_CERT_ERROR: /);
+      // The first fetch (started at init) and exactly one fresh fetch after the refusal.
       expect(sandbox.secrets.stats.getSecretValue - fetchesBefore).toBe(2);
     } finally {
       front.kill();
@@ -252,19 +279,40 @@ describe('retries, failover and rotation', () => {
     }
   });
 
-  it('reports SignatureError for a mis-signed success and does not retry it', async () => {
-    // Prepare
-    const lambda = await freshLambda();
+  it('fetches the secret afresh once when a reply does not verify with the key in hand, and answers the order state', async () => {
+    // Prepare: the merchant rotated its key; WeChat Pay already signs with the new one.
+    const lambda = await warmLambda();
     const orderNo = nextOrderNo();
     sandbox.seedOrder(orderNo, 'CREATED');
     sandbox.primary.faults.push('misSigned', { endpoint: 'cancelbill' });
+    const fetchesBefore = sandbox.secrets.stats.getSecretValue;
+    sandbox.storeMerchantSecret('pem');
+
+    // Act
+    const outcome = await lambda.invoke({ out_order_no: orderNo, reason: 'rotated reply key' });
+
+    // Assess: the unverifiable reply was for an applied cancel; the retry with the fresh secret finds it revoked.
+    expect(outcome).toMatchObject({ ok: true, result: { state: 'REVOKED', already_cancelled: true } });
+    expect(sandbox.secrets.stats.getSecretValue - fetchesBefore).toBe(1);
+    expect(lambda.records().filter((r) => r.message === 'cancel-bill invocation').at(-1)).toMatchObject({ secret_refreshed: true });
+    expect(sandbox.orders.get(orderNo)?.cancelCount).toBe(1);
+  });
+
+  it('reports SignatureError when replies still do not verify after the one fresh fetch of the secret', async () => {
+    // Prepare
+    const lambda = await warmLambda();
+    const orderNo = nextOrderNo();
+    sandbox.seedOrder(orderNo, 'CREATED');
+    sandbox.primary.faults.set('misSigned', { endpoint: 'cancelbill' });
+    sandbox.storeMerchantSecret('pem');
 
     // Act
     const outcome = await lambda.invoke({ out_order_no: orderNo, reason: 'tampered' });
 
     // Assess
     expect(outcome).toMatchObject({ ok: false, error: { name: 'SignatureError' } });
-    expect(cancelsOf(orderNo)).toHaveLength(1);
+    expect((outcome as Failure).error.message).toMatch(/^SIGN_MISMATCH: /);
+    expect(cancelsOf(orderNo)).toHaveLength(2);
   });
 
   it('reports WechatPayError NO_CLIENT_CERT when WeChat Pay keeps refusing the certificate', async () => {

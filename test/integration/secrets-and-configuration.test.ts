@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox } from '../sandbox/index.js';
+import { createApiKey, startSandbox } from '../sandbox/index.js';
 import type { MerchantSecretOptions, Sandbox } from '../sandbox/index.js';
 import { startLambda } from '../helpers/lambda-process.js';
 import type { LambdaProcess } from '../helpers/lambda-process.js';
@@ -182,6 +182,50 @@ describe('secrets and configuration', () => {
     // Assess
     expect(outcome).toMatchObject({ ok: false, error: { name: 'TransientError' } });
     expect((outcome as Failure).error.message).toMatch(/^SECRET_FETCH_FAILED: /);
+  });
+
+  /** The invocation line of the last invocation, if it was written. */
+  const lastLine = (lambda: LambdaProcess): Record<string, unknown> | undefined =>
+    lambda.records().filter((record) => record.message === 'cancel-bill invocation').at(-1);
+
+  it('answers TransientError before the deadline, with its log line, when Secrets Manager accepts and never answers', { timeout: 20_000 }, async () => {
+    // Prepare
+    sandbox.secrets.faults.set('stall');
+    const lambda = await lambdaWithSecret(sandbox.merchantSecret('pem'));
+    const orderNo = nextOrderNo();
+    sandbox.seedOrder(orderNo, 'CREATED');
+
+    // Act
+    const outcome = await lambda.invoke({ out_order_no: orderNo, reason: 'stalled secret' }, { timeoutMs: 3000 });
+    sandbox.secrets.faults.clear();
+
+    // Assess
+    expect(outcome).toMatchObject({ ok: false, error: { name: 'TransientError' } });
+    expect((outcome as Failure).error.message).toMatch(/^(SECRET_FETCH_TIMEOUT|DEADLINE_EXCEEDED): /);
+    expect(outcome.ms).toBeLessThan(3000);
+    expect(lastLine(lambda)).toMatchObject({ out_order_no: orderNo, error_name: 'TransientError' });
+    expect(sandbox.orders.get(orderNo)?.state).toBe('CREATED');
+  });
+
+  it('bounds the fresh fetch after a refusal by the deadline when Secrets Manager stalls', { timeout: 20_000 }, async () => {
+    // Prepare: credentials cached, then WeChat Pay refuses the key and Secrets Manager stops answering.
+    const lambda = await lambdaWithSecret(sandbox.merchantSecret('pem'));
+    await cancelFresh(lambda);
+    const orderNo = nextOrderNo();
+    sandbox.seedOrder(orderNo, 'CREATED');
+    const apiKey = sandbox.apiKey;
+    sandbox.setApiKey(createApiKey());
+    sandbox.secrets.faults.set('stall');
+
+    // Act
+    const outcome = await lambda.invoke({ out_order_no: orderNo, reason: 'stalled refresh' }, { timeoutMs: 3000 });
+    sandbox.secrets.faults.clear();
+    sandbox.setApiKey(apiKey);
+
+    // Assess
+    expect(outcome).toMatchObject({ ok: false, error: { name: 'TransientError' } });
+    expect(outcome.ms).toBeLessThan(3000);
+    expect(lastLine(lambda)).toMatchObject({ out_order_no: orderNo, error_name: 'TransientError' });
   });
 
   it('fails every invocation with one ConfigError naming each bad variable, never at import', async () => {

@@ -8,8 +8,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createFaultQueue } from './fault-queue.js';
 import { listenOnLoopback } from './loopback.js';
 
-/** Injectable refusals: `throttle` (400 ThrottlingException), `internalError` (500), and two 400s. */
-type SecretsFault = 'throttle' | 'internalError' | 'accessDenied' | 'decryptionFailure';
+/**
+ * Injectable faults: `throttle` (400 ThrottlingException), `internalError` (500), two 400s, and
+ * `stall`: the request is read and never answered (the connection stays open).
+ */
+type SecretsFault = 'throttle' | 'internalError' | 'accessDenied' | 'decryptionFailure' | 'stall';
 
 type SecretsFaultTarget = { secretId?: string };
 
@@ -43,7 +46,7 @@ type SecretsManagerSandbox = {
   close(): Promise<void>;
 };
 
-const FAULT_ERRORS: Readonly<Record<SecretsFault, [number, string, string]>> = {
+const FAULT_ERRORS: Readonly<Record<Exclude<SecretsFault, 'stall'>, [number, string, string]>> = {
   throttle: [400, 'ThrottlingException', 'Rate exceeded'],
   internalError: [500, 'InternalServiceError', 'An error occurred on the server side.'],
   accessDenied: [400, 'AccessDeniedException', 'User is not authorized to perform: secretsmanager:GetSecretValue'],
@@ -100,6 +103,7 @@ const startSecretsManagerSandbox = async (options: { region?: string; accountId?
     stats.getSecretValue += 1;
     stats.bySecret[key] = (stats.bySecret[key] ?? 0) + 1;
     const fault = faults.take({ secretId, name: secret?.name });
+    if (fault === 'stall') return undefined;
     if (fault !== undefined) return refuse(response, FAULT_ERRORS[fault]);
     const wrongVersion = body.VersionId !== undefined && body.VersionId !== secret?.versionId;
     const wrongStage = body.VersionStage !== undefined && body.VersionStage !== 'AWSCURRENT';

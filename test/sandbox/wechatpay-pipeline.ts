@@ -27,7 +27,7 @@ type PipelineOptions = {
   replyContentType?: string;
   /** Sign `result_code=FAIL` replies (default true; `systemError` faults are never signed). */
   signFailReplies?: boolean;
-  /** Refuse a reused `nonce_str` with `INVALID_REQUEST` (default false; reuse is always counted). */
+  /** Refuse a reused `nonce_str` with `INVALID_REQUEST`, as spec §9 allows a real server to (default true; reuse is always counted). */
   rejectReusedNonce?: boolean;
   /** Request body limit (default 64 KiB; larger bodies get nginx's 413 page). */
   maxBodyBytes?: number;
@@ -84,7 +84,7 @@ const createRequestHandler = ({ name, options, faults, stats, apiKey, schedule }
     orders: options.orders,
     repeatCancelCode: options.repeatCancelCode ?? 'INVALID_ORDER_STATE',
     signFailReplies: options.signFailReplies ?? true,
-    rejectReusedNonce: options.rejectReusedNonce ?? false,
+    rejectReusedNonce: options.rejectReusedNonce ?? true,
     seenNonce: (nonce) => {
       const seen = nonces.has(nonce);
       if (seen) stats.reusedNonces += 1;

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, createCanceller } from '../../lib/cancel-bill.js';
+import { createCanceller } from '../../lib/cancel-bill.js';
 import type { CancelTrace } from '../../lib/cancel-bill.js';
 import type { CancelCommand } from '../../lib/command.js';
 import {
+  STALE_CONNECTION,
   ConfigError,
   OrderNotFoundError,
   OrderStateError,
@@ -11,11 +12,13 @@ import {
   WechatPayError,
 } from '../../lib/errors.js';
 import { createHostSelector } from '../../lib/host-selector.js';
+import { classifyHttpStatus, classifyResultFail } from '../../lib/wechatpay/outcomes.js';
 import type { MerchantCredentials } from '../../lib/types.js';
 import { createFakeClock, fakeCredentials } from '../helpers/fake-deps.js';
 
 type Call = { at: number; baseUrl: string; path: string; fields: Record<string, string>; credentials: MerchantCredentials; timeoutMs: number };
-type Step = Record<string, string> | Error;
+/** A scripted reply or failure; a function runs as the call happens (to move the clock, say). */
+type Step = Record<string, string> | Error | ((clock: ReturnType<typeof createFakeClock>) => Record<string, string> | Error);
 
 const COMMAND: CancelCommand = {
   out_order_no: '1234323JKHDFE1243252',
@@ -29,7 +32,7 @@ const REVOKED_REPLY = { result_code: 'SUCCESS', out_order_no: COMMAND.out_order_
 const queryReply = (state: string): Record<string, string> => ({ result_code: 'SUCCESS', state, order_id: '15646546545165651651' });
 
 /** A canceller over a scripted client: each call takes the next step of the script for its path. */
-const setUp = (script: { cancel?: Step[]; query?: Step[] }, options: { maxAttempts?: number; backup?: string } = {}) => {
+const setUp = (script: { cancel?: Step[]; query?: Step[] }, options: { maxAttempts?: number; backup?: string | null } = {}) => {
   const clock = createFakeClock();
   const calls: Call[] = [];
   const queues = { 'wxv/cancelbill': [...(script.cancel ?? [])], 'wxv/queryrentbill': [...(script.query ?? [])] };
@@ -40,8 +43,9 @@ const setUp = (script: { cancel?: Step[]; query?: Step[] }, options: { maxAttemp
       client: {
         call: async (input) => {
           calls.push({ ...(input as Omit<Call, 'at'>), at: clock.now() });
-          const step = queues[input.path].shift();
-          if (step === undefined) throw new Error(`unscripted call to ${input.path}`);
+          const next = queues[input.path].shift();
+          if (next === undefined) throw new Error(`unscripted call to ${input.path}`);
+          const step = typeof next === 'function' ? next(clock) : next;
           if (step instanceof Error) throw step;
           return step;
         },
@@ -53,7 +57,7 @@ const setUp = (script: { cancel?: Step[]; query?: Step[] }, options: { maxAttemp
           return fakeCredentials({ version: `v${version}` });
         },
       },
-      hosts: createHostSelector({ primary: PRIMARY, backup: options.backup ?? BACKUP, clock }),
+      hosts: createHostSelector({ primary: PRIMARY, backup: options.backup === null ? undefined : (options.backup ?? BACKUP), clock }),
       clock,
       random: () => 0.5,
     },
@@ -64,6 +68,8 @@ const setUp = (script: { cancel?: Step[]; query?: Step[] }, options: { maxAttemp
   return { run, calls, trace, clock, secretFetches };
 };
 
+/** A business refusal as the client makes it from a reply: classified by the one table (flags included). */
+const refusal = (code: string, detail: string): Error => classifyResultFail({ result_code: 'FAIL', err_code: code, err_code_des: detail });
 const systemError = () => new TransientError('SYSTEMERROR', 'busy', { phase: 'sent' });
 const refused = () => new TransientError('CONNECTION_REFUSED', 'refused', { phase: 'connect' });
 
@@ -87,7 +93,7 @@ describe('cancel-bill', () => {
     { name: 'EXPIRED after PARAM_ERROR', code: 'PARAM_ERROR', state: 'EXPIRED' },
   ])('answers $name from queryrentbill as already cancelled', async ({ code, state }) => {
     // Prepare
-    const { run, calls } = setUp({ cancel: [new WechatPayError(code, 'refused')], query: [queryReply(state)] });
+    const { run, calls } = setUp({ cancel: [refusal(code, 'refused')], query: [queryReply(state)] });
 
     // Act
     const result = await run();
@@ -100,7 +106,7 @@ describe('cancel-bill', () => {
 
   it.each(['FINISHED', 'USER_PAID'])('turns a refusal on a %s order into OrderStateError', async (state) => {
     // Prepare
-    const { run } = setUp({ cancel: [new WechatPayError('INVALID_ORDER_STATE', 'refused')], query: [queryReply(state)] });
+    const { run } = setUp({ cancel: [refusal('INVALID_ORDER_STATE', 'refused')], query: [queryReply(state)] });
 
     // Act
     const outcome = run();
@@ -112,7 +118,7 @@ describe('cancel-bill', () => {
 
   it('keeps a genuine PARAM_ERROR when the order is still cancellable', async () => {
     // Prepare
-    const { run } = setUp({ cancel: [new WechatPayError('PARAM_ERROR', 'bad')], query: [queryReply('CREATED')] });
+    const { run } = setUp({ cancel: [refusal('PARAM_ERROR', 'bad')], query: [queryReply('CREATED')] });
 
     // Act / Assess
     await expect(run()).rejects.toThrow(/^PARAM_ERROR: bad/);
@@ -121,7 +127,7 @@ describe('cancel-bill', () => {
   it('never answers from a query reply about another order', async () => {
     // Prepare
     const foreign = { ...queryReply('REVOKED'), out_order_no: 'SOMEONE-ELSE' };
-    const { run } = setUp({ cancel: [new WechatPayError('PARAM_ERROR', 'refused')], query: [foreign] });
+    const { run } = setUp({ cancel: [refusal('PARAM_ERROR', 'refused')], query: [foreign] });
 
     // Act / Assess
     await expect(run()).rejects.toThrow(/^OUT_ORDER_NO_MISMATCH: /);
@@ -196,8 +202,8 @@ describe('cancel-bill', () => {
   });
 
   it.each([
-    { name: 'SIGNERROR', error: () => new WechatPayError('SIGNERROR', '签名错误') },
-    { name: 'certificate refusal', error: () => new WechatPayError('NO_CLIENT_CERT', 'no certificate') },
+    { name: 'SIGNERROR', error: () => refusal('SIGNERROR', '签名错误') },
+    { name: 'certificate refusal', error: () => classifyHttpStatus(400, 'No required SSL certificate was sent') as Error },
   ])('fetches the secret afresh once after a $name and retries', async ({ error }) => {
     // Prepare
     const { run, calls, secretFetches, trace } = setUp({ cancel: [error(), REVOKED_REPLY] }, { maxAttempts: 1 });
@@ -214,8 +220,8 @@ describe('cancel-bill', () => {
   it('refreshes the secret when the key rotates between the cancel and its query', async () => {
     // Prepare
     const { run, calls, secretFetches } = setUp({
-      cancel: [new WechatPayError('INVALID_ORDER_STATE', 'refused')],
-      query: [new WechatPayError('SIGNERROR', '签名错误'), queryReply('REVOKED')],
+      cancel: [refusal('INVALID_ORDER_STATE', 'refused')],
+      query: [refusal('SIGNERROR', '签名错误'), queryReply('REVOKED')],
     });
 
     // Act
@@ -230,7 +236,7 @@ describe('cancel-bill', () => {
   it('refreshes the secret only once when the refusal persists', async () => {
     // Prepare
     const { run, secretFetches } = setUp({
-      cancel: [new WechatPayError('SIGNERROR', 'x'), new WechatPayError('SIGNERROR', 'x')],
+      cancel: [refusal('SIGNERROR', 'x'), refusal('SIGNERROR', 'x')],
     });
 
     // Act / Assess
@@ -239,8 +245,8 @@ describe('cancel-bill', () => {
   });
 
   it.each([
-    { name: 'SignatureError', error: new SignatureError('SIGN_MISMATCH', 'bad sign') },
-    { name: 'NOAUTH', error: new WechatPayError('NOAUTH', 'no permission') },
+    { name: 'SignatureError', error: new SignatureError('SIGN_MISSING', 'a success reply carries no sign') },
+    { name: 'NOAUTH', error: refusal('NOAUTH', 'no permission') },
   ])('does not retry a $name', async ({ error }) => {
     // Prepare
     const { run, calls } = setUp({ cancel: [error] });
@@ -302,7 +308,7 @@ describe('cancel-bill', () => {
   it('answers from queryrentbill when an unknown refusal follows an attempt whose outcome was lost', async () => {
     // Prepare
     const lost = new TransientError('READ_TIMEOUT', 'slow', { phase: 'sent' });
-    const { run } = setUp({ cancel: [lost, new WechatPayError('ORDER_ALREADY_REVOKED', 'done')], query: [queryReply('REVOKED')] });
+    const { run } = setUp({ cancel: [lost, refusal('ORDER_ALREADY_REVOKED', 'done')], query: [queryReply('REVOKED')] });
 
     // Act
     const result = await run();
@@ -315,7 +321,7 @@ describe('cancel-bill', () => {
     // Prepare
     const clock = createFakeClock();
     const fetches: boolean[] = [];
-    const steps: Step[] = [new WechatPayError('SIGNERROR', 'x'), new WechatPayError('SIGNERROR', 'x'), REVOKED_REPLY];
+    const steps: (Record<string, string> | Error)[] = [refusal('SIGNERROR', 'x'), refusal('SIGNERROR', 'x'), REVOKED_REPLY];
     let version = 0;
     const canceller = createCanceller(
       {
@@ -353,31 +359,145 @@ describe('cancel-bill', () => {
     // Assess
     expect(calls[0]?.timeoutMs).toBe(8000);
   });
+  describe('issue: never fail a cancelled order, never outlive the deadline', () => {
+    const stale = () => new TransientError(STALE_CONNECTION, 'the kept-alive connection was closed (ECONNRESET)', { phase: 'sent' });
+    const readTimeout = (ms: number) => (clock: { advance(ms: number): void }) => {
+      clock.advance(ms);
+      return new TransientError('READ_TIMEOUT', 'no reply', { phase: 'sent' });
+    };
 
-  it('waits longer after a rate limit', () => {
-    // Prepare / Act
-    const normal = backoffMs(1, false, () => 0.5);
-    const limited = backoffMs(1, true, () => 0.5);
+    it('sends a dead kept-alive connection\'s request again at once as a new call, and reconciles the refusal that follows', async () => {
+      // Prepare: the first copy was applied; the new request meets a refusal (a repeat, or a refused nonce).
+      const { run, calls, clock } = setUp({ cancel: [stale(), refusal('INVALID_REQUEST', 'nonce_str重复')], query: [queryReply('REVOKED')] });
+      const before = clock.now();
 
-    // Assess
-    expect(limited).toBeGreaterThan(normal * 4);
-  });
+      // Act
+      const result = await run();
 
-  it.each([
-    { attempt: 1, rateLimited: false, random: 0, expected: 100 },
-    { attempt: 1, rateLimited: false, random: 0.999_999, expected: 200 },
-    { attempt: 2, rateLimited: false, random: 0, expected: 200 },
-    { attempt: 3, rateLimited: false, random: 0.5, expected: 600 },
-    { attempt: 6, rateLimited: false, random: 0, expected: 2500 },
-    { attempt: 10, rateLimited: false, random: 0.999_999, expected: 5000 },
-    { attempt: 1, rateLimited: true, random: 0.5, expected: 750 },
-    { attempt: 3, rateLimited: true, random: 0, expected: 2000 },
-    { attempt: 4, rateLimited: true, random: 0, expected: 2500 },
-  ])('backs off $expected ms before attempt $attempt + 1 (rate limited: $rateLimited, random $random)', ({ attempt, rateLimited, random, expected }) => {
-    // Prepare / Act
-    const wait = backoffMs(attempt, rateLimited, () => random);
+      // Assess
+      expect(result).toMatchObject({ state: 'REVOKED', already_cancelled: true });
+      expect(calls.map((call) => call.path)).toEqual(['wxv/cancelbill', 'wxv/cancelbill', 'wxv/queryrentbill']);
+      expect(calls[1]?.at).toBe(before);
+    });
 
-    // Assess: 200 ms (1 s after a rate limit) doubling per attempt, capped at 5 s; half of it fixed, half random.
-    expect(wait).toBe(expected);
+    it('resends on a dead kept-alive connection only once per call', async () => {
+      // Prepare
+      const { run, calls } = setUp({ cancel: [stale(), stale()], query: [queryReply('CREATED')] }, { maxAttempts: 1 });
+
+      // Act / Assess
+      await expect(run()).rejects.toThrow(/^STALE_CONNECTION: /);
+      expect(calls.filter((call) => call.path === 'wxv/cancelbill')).toHaveLength(2);
+    });
+
+    it('asks queryrentbill after a read timeout even when the cancel\'s own deadline check ends the retries', async () => {
+      // Prepare: 10 s left; the cancel times out after 7 s (applied), then a slow connect failure
+      // fails over, and the backup attempt no longer fits before the query's reserve.
+      const connectTimeout = (clock: { advance(ms: number): void }) => {
+        clock.advance(700);
+        return new TransientError('CONNECT_TIMEOUT', 'no connection', { phase: 'connect' });
+      };
+      const { run, calls } = setUp({ cancel: [readTimeout(7000), connectTimeout], query: [queryReply('REVOKED')] });
+
+      // Act
+      const result = await run(10_000);
+
+      // Assess
+      expect(result).toMatchObject({ state: 'REVOKED', already_cancelled: true });
+      expect(calls.at(-1)?.path).toBe('wxv/queryrentbill');
+    });
+
+    it.each([
+      { name: 'after the retries ran out', cancel: [systemError(), systemError()], expected: /^SYSTEMERROR: / },
+      { name: 'after an ambiguous refusal', cancel: [refusal('INVALID_ORDER_STATE', 'refused')], expected: /^UNKNOWN_ORDER_STATE: / },
+    ])('keeps the answer retryable when the query reply has no state $name', async ({ cancel, expected }) => {
+      // Prepare
+      const stateless = { result_code: 'SUCCESS', out_order_no: COMMAND.out_order_no, order_id: '15646546545165651651' };
+      const { run } = setUp({ cancel, query: [stateless, stateless] }, { maxAttempts: 2 });
+
+      // Act / Assess
+      const error = await run().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TransientError);
+      expect((error as Error).message).toMatch(expected);
+    });
+
+    it('treats an empty order_id in the cancel reply as absent and takes it from queryrentbill', async () => {
+      // Prepare
+      const { run, calls } = setUp({ cancel: [{ ...REVOKED_REPLY, order_id: '' }], query: [queryReply('REVOKED')] });
+
+      // Act
+      const result = await run();
+
+      // Assess
+      expect(result.order_id).toBe('15646546545165651651');
+      expect(calls.map((call) => call.path)).toEqual(['wxv/cancelbill', 'wxv/queryrentbill']);
+    });
+
+    it('takes the order_id from queryrentbill when the cancel reply has none', async () => {
+      // Prepare
+      const { withoutId } = { withoutId: { result_code: 'SUCCESS', out_order_no: COMMAND.out_order_no } };
+      const { run } = setUp({ cancel: [withoutId], query: [queryReply('REVOKED')] });
+
+      // Act / Assess
+      expect((await run()).order_id).toBe('15646546545165651651');
+    });
+
+    it('fetches the secret afresh once after a reply that does not verify, then answers from the order state', async () => {
+      // Prepare: the cancel was applied, its reply signed with a key we did not hold yet.
+      const mismatch = new SignatureError('SIGN_MISMATCH', 'does not verify', { credentialRefusal: true });
+      const { run, secretFetches } = setUp({ cancel: [mismatch, refusal('INVALID_ORDER_STATE', 'refused')], query: [queryReply('REVOKED')] });
+
+      // Act
+      const result = await run();
+
+      // Assess
+      expect(result).toMatchObject({ state: 'REVOKED', already_cancelled: true });
+      expect(secretFetches).toEqual([false, true]);
+    });
+
+    it('answers SignatureError when replies still do not verify after the fresh fetch', async () => {
+      // Prepare
+      const mismatch = () => new SignatureError('SIGN_MISMATCH', 'does not verify', { credentialRefusal: true });
+      const { run, secretFetches } = setUp({ cancel: [mismatch(), mismatch()] });
+
+      // Act / Assess
+      await expect(run()).rejects.toBeInstanceOf(SignatureError);
+      expect(secretFetches).toEqual([false, true]);
+    });
+
+    it('skips the fresh fetch of the secret when it cannot fit before the deadline', async () => {
+      // Prepare
+      const late = (clock: { advance(ms: number): void }) => {
+        clock.advance(9700);
+        return refusal('SIGNERROR', '签名错误');
+      };
+      const { run, secretFetches } = setUp({ cancel: [late] });
+
+      // Act / Assess
+      await expect(run(10_000)).rejects.toThrow(/^DEADLINE_EXCEEDED: /);
+      expect(secretFetches).toEqual([false]);
+    });
+
+    it('bounds the secret fetch by the deadline', async () => {
+      // Prepare
+      const { run, clock } = setUp({ cancel: [REVOKED_REPLY] });
+      const deadlines: (number | undefined)[] = [];
+      const canceller = createCanceller(
+        {
+          client: { call: async () => REVOKED_REPLY },
+          secrets: { get: async (options) => (deadlines.push(options?.deadline), fakeCredentials()) },
+          hosts: createHostSelector({ primary: PRIMARY, backup: undefined, clock }),
+          clock,
+          random: () => 0.5,
+        },
+        { timeoutMs: 8000, maxAttempts: 3 },
+      );
+
+      // Act
+      await canceller.cancel(COMMAND, clock.now() + 5000, { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined });
+      await run();
+
+      // Assess: the fetch must leave time for one attempt.
+      expect(deadlines).toEqual([clock.now() + 5000 - 250]);
+    });
   });
 });

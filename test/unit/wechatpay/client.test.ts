@@ -150,7 +150,7 @@ describe('wechatpay/client', () => {
 
       // Assess
       expect(error).toBeInstanceOf(SignatureError);
-      expect(error.message).toBe('SIGN_MISMATCH: the reply signature does not verify');
+      expect(error.message).toBe('SIGN_MISMATCH: the reply signature does not verify with the key in hand');
     });
 
     it('throws SIGN_MISSING for an unsigned success', async () => {

@@ -269,12 +269,14 @@ describe('wechatpay/outcomes', () => {
   });
 
   describe('predicates', () => {
-    it('flag the TLS-level SSL_CERT_ERROR the transport throws as a credential refusal', () => {
+    it('read the flags set where the error was made, never a second lookup by code', () => {
       // Act
-      const flags = flagsOf(new WechatPayError('SSL_CERT_ERROR', 'TLS alert'));
+      const handMade = flagsOf(new WechatPayError('SSL_CERT_ERROR', 'TLS alert'));
+      const flagged = flagsOf(new WechatPayError('SSL_CERT_ERROR', 'TLS alert', { credentialRefusal: true }));
 
       // Assess
-      expect(flags).toEqual({ ...NO_FLAGS, credentialRefusal: true });
+      expect(handMade).toEqual(NO_FLAGS);
+      expect(flagged).toEqual({ ...NO_FLAGS, credentialRefusal: true });
     });
 
     it.each([

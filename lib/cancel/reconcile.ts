@@ -1,0 +1,84 @@
+/**
+ * Reconciliation: the order's truth from `wxv/queryrentbill` after an ambiguous outcome
+ * (spec §6 "Idempotency"), and the checks that keep a reply about another order out of it.
+ */
+import type { CancelCommand } from '../command.js';
+import { OrderStateError, TransientError, WechatPayError } from '../errors.js';
+import { isRateLimited } from '../wechatpay/index.js';
+import { callWechat } from './call.js';
+import type { Session } from './call.js';
+import { QUERY_ATTEMPTS, nextWait } from './retry-policy.js';
+
+/** The result of CONTRACT.md ("The result"). */
+type CancelResult = Readonly<{
+  out_order_no: string;
+  order_id: string;
+  state: 'REVOKED' | 'EXPIRED';
+  already_cancelled: boolean;
+}>;
+
+const WECHAT_VERSION = '1.0';
+
+/** An empty element is an absent value. */
+const present = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
+
+/** A signed reply about another order is never taken as this order's truth. */
+const assertSameOrder = (command: CancelCommand, reply: Record<string, string>): Record<string, string> => {
+  if (reply.out_order_no !== undefined && reply.out_order_no !== command.out_order_no) {
+    throw new WechatPayError('OUT_ORDER_NO_MISMATCH', 'the signed reply names another order');
+  }
+  return reply;
+};
+
+/** Asks `wxv/queryrentbill`, retrying once (with backoff) on a transient failure. */
+const queryOrder = async (session: Session, command: CancelCommand, jitter: () => number): Promise<Record<string, string>> => {
+  const fields = { version: WECHAT_VERSION, appid: command.appid, service_id: command.service_id, out_order_no: command.out_order_no };
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return assertSameOrder(command, await callWechat(session, 'wxv/queryrentbill', fields, 0));
+    } catch (error) {
+      if (!(error instanceof TransientError) || attempt >= QUERY_ATTEMPTS) throw error;
+      const wait = nextWait({
+        attempt,
+        rateLimited: isRateLimited(error),
+        jitter: jitter(),
+        now: session.deps.clock.now(),
+        deadline: session.deadline,
+        minAttemptMs: session.limits.minAttemptMs,
+        reserveMs: 0,
+      });
+      if (wait === undefined) throw error;
+      await session.deps.clock.sleep(wait);
+    }
+  }
+};
+
+/**
+ * The answer a query reply gives: the result when the order is REVOKED or EXPIRED, `undefined`
+ * when it is still cancellable (CREATED, USER_ACCEPTED).
+ * @throws {OrderStateError} the order is FINISHED or USER_PAID.
+ * @throws {TransientError} `UNKNOWN_ORDER_STATE`: no state, or one this function does not know (the truth is unknown).
+ */
+const answerFromState = (command: CancelCommand, reply: Record<string, string>): CancelResult | undefined => {
+  const state = reply.state ?? '';
+  if (state === 'REVOKED' || state === 'EXPIRED') {
+    return { out_order_no: command.out_order_no, order_id: present(reply.order_id) ?? '', state, already_cancelled: true };
+  }
+  if (state === 'FINISHED' || state === 'USER_PAID') {
+    throw new OrderStateError('INVALID_ORDER_STATE', `order ${command.out_order_no} is ${state} and can no longer be cancelled`);
+  }
+  if (state === 'CREATED' || state === 'USER_ACCEPTED') return undefined;
+  throw new TransientError('UNKNOWN_ORDER_STATE', `queryrentbill gave no known state for ${command.out_order_no}`);
+};
+
+/** The `order_id` of a cancelled order whose cancel reply lacked it; '' when the query cannot tell. */
+const orderIdFromQuery = async (session: Session, command: CancelCommand, jitter: () => number): Promise<string> => {
+  try {
+    return present((await queryOrder(session, command, jitter)).order_id) ?? '';
+  } catch {
+    return '';
+  }
+};
+
+export { assertSameOrder, queryOrder, answerFromState, orderIdFromQuery, present, WECHAT_VERSION };
+export type { CancelResult };
