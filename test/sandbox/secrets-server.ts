@@ -1,6 +1,6 @@
 /**
  * A local Secrets Manager endpoint for `GetSecretValue` only, speaking the AWS JSON 1.1 protocol
- * (TOOLING.md) so the real `@aws-sdk/client-secrets-manager` can talk to it over plain HTTP.
+ * (docs/testing.md#the-secrets-manager-endpoint) so the real `@aws-sdk/client-secrets-manager` can talk to it over plain HTTP.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
