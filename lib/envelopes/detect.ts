@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, EventBridgeEvent } from 'aws-lambda';
 import { isPlainObject } from '../command.js';
 
-/** The ways the function is invoked (CONTRACT.md "Envelopes"). */
+/** The ways the function is invoked (CONTRACT.md ("The request")). */
 const Envelope = {
   API_GATEWAY_V1: 'api-gateway-v1',
   API_GATEWAY_V2: 'api-gateway-v2',

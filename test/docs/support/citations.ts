@@ -161,8 +161,9 @@ const createChecker = (docs: ReadonlyMap<string, MarkdownDoc>, repoRoot: string)
       const named = match[1] === undefined ? undefined : SHORT_FORMS[match[1] === 'Spec' ? 'spec' : match[1]];
       const chained = previousEnd >= 0 && /^\s*(,|and|&)\s*$/.test(text.slice(previousEnd, start));
       previousEnd = start + match[0].length;
-      // Another standard's sections (RFC 4648 §4) are not ours to check.
-      const external = named === undefined && (chained ? previousDoc === null : /RFC\s*\d+\s*$/.test(text.slice(Math.max(0, start - 16), start)));
+      // Another standard's sections (RFC 4648 §4, XML 1.0 §4.1) are not ours to check.
+      const external =
+        named === undefined && (chained ? previousDoc === null : /(?:RFC\s*\d+|XML\s*1\.[01])[^§]{0,50}$/.test(text.slice(Math.max(0, start - 64), start)));
       const doc = external ? null : (named ?? (chained ? previousDoc : undefined) ?? fallback);
       previousDoc = doc;
       if (doc === null) continue;
