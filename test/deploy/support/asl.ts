@@ -54,15 +54,19 @@ const collectErrorEquals = (node: unknown): string[] => {
   );
 };
 
+/** Logical id of cancel-rental-orders-batch (serverless.yml `id`); the single-order machine has the plugin's. */
+const BATCH_STATE_MACHINE_ID = 'CancelRentalOrdersBatch';
+
 /**
- * A packaged state machine's `Fn::Sub` text and its substitutions: the one of the template, or the
- * one with logical id `logicalId`.
+ * A packaged state machine's `Fn::Sub` text and its substitutions: the single-order one (every
+ * state machine but the batch one), or the one with logical id `logicalId`.
  *
  * @throws {Error} when there is no such state machine (or, without `logicalId`, not exactly one).
  */
 const definitionSub = (template: Template, logicalId?: string): [string, Record<string, unknown>] => {
   const machines = Object.entries(template.Resources).filter(
-    ([id, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && (logicalId === undefined || id === logicalId),
+    ([id, r]) =>
+      r.Type === 'AWS::StepFunctions::StateMachine' && (logicalId === undefined ? id !== BATCH_STATE_MACHINE_ID : id === logicalId),
   );
   if (machines.length !== 1) throw new Error(`expected one state machine${logicalId ? ` ${logicalId}` : ''}, found ${machines.length}`);
   const [text, substitutions = {}] = (machines[0]?.[1].Properties.DefinitionString as { 'Fn::Sub': [string, object?] })[
@@ -72,15 +76,17 @@ const definitionSub = (template: Template, logicalId?: string): [string, Record<
 };
 
 /**
- * The state machine of a packaged template: its `Fn::Sub` placeholders replaced with fake ARNs,
- * parsed, together with what each placeholder stood for.
+ * A state machine of a packaged template (the single-order one unless `logicalId` says otherwise):
+ * its `Fn::Sub` placeholders replaced with fake ARNs, parsed, together with what each placeholder
+ * stood for.
  *
- * @throws {Error} when the template holds no state machine, or not exactly one.
+ * @throws {Error} when the template holds no such state machine.
  */
 const stateMachineFromTemplate = (
   template: Template,
+  logicalId?: string,
 ): { definition: AslDefinition; substitutions: Record<string, unknown> } => {
-  const [text, substitutions] = definitionSub(template);
+  const [text, substitutions] = definitionSub(template, logicalId);
   const fakeArn = (name: string): string => `arn:aws:lambda:eu-west-1:123456789012:function:placeholder-${name}`;
   const definition = JSON.parse(text.replace(/\$\{([^}]+)\}/g, (_, name: string) => fakeArn(name))) as AslDefinition;
   return { definition, substitutions };
@@ -101,5 +107,5 @@ const packagedDefinition = (
   return JSON.parse(text.replace(/\$\{([^}]+)\}/g, (_, name: string) => resolve(substitutions[name], name))) as AslDefinition;
 };
 
-export { validateAsl, collectErrorEquals, isAllowedErrorName, stateMachineFromTemplate, packagedDefinition };
+export { validateAsl, collectErrorEquals, isAllowedErrorName, stateMachineFromTemplate, packagedDefinition, BATCH_STATE_MACHINE_ID };
 export type { AslDefinition, AslState, AslRetrier, AslRule };
