@@ -31,6 +31,13 @@ const REQUIRED_FIELDS = ['out_order_no', 'reason'] as const;
 const OPTIONAL_FIELDS = ['service_id', 'appid'] as const;
 const FIELDS: readonly string[] = [...REQUIRED_FIELDS, ...OPTIONAL_FIELDS];
 const BYTE_ORDER_MARK = '\uFEFF';
+/** The contract's out_order_no rule: safe to echo in a refusal. */
+const SAFE_ORDER_NO = /^[0-9A-Za-z_\-|*]{1,32}$/;
+
+/** The out_order_no of every row seen, valid or not, for the duplicate check. */
+type SeenOrder = Readonly<{ line: number; orderNo: unknown }>;
+/** What the readers gather. */
+type Found = { rows: BatchRow[]; problems: FileProblem[]; orders: SeenOrder[] };
 
 /** A blank optional cell (empty or only blanks) means absent: the function's default applies. */
 const isBlank = (value: unknown): boolean => value === null || (typeof value === 'string' && value.trim() === '');
@@ -80,7 +87,8 @@ const checkRow = (raw: Record<string, unknown>, defaults: CommandDefaults): Batc
 };
 
 /** CSV: the header names the columns; every record must have as many cells. Returns the rows seen. */
-const readCsv = (text: string, defaults: CommandDefaults, rows: BatchRow[], problems: FileProblem[]): number => {
+const readCsv = (text: string, defaults: CommandDefaults, found: Found): number => {
+  const { rows, problems, orders } = found;
   const [header, ...records] = parseCsv(text);
   if (header === undefined) return 0;
   if (header.problem !== undefined) {
@@ -104,7 +112,9 @@ const readCsv = (text: string, defaults: CommandDefaults, rows: BatchRow[], prob
       problems.push({ line: record.line, message: `${record.cells.length} cells where the header has ${columns.length}` });
       continue;
     }
-    const checked = checkRow(Object.fromEntries(columns.map((column, index) => [column, record.cells[index]])), defaults);
+    const raw = Object.fromEntries(columns.map((column, index) => [column, record.cells[index]]));
+    orders.push({ line: record.line, orderNo: raw.out_order_no });
+    const checked = checkRow(raw, defaults);
     if (typeof checked === 'string') problems.push({ line: record.line, message: checked });
     else rows.push({ line: record.line, item: checked });
   }
@@ -112,7 +122,8 @@ const readCsv = (text: string, defaults: CommandDefaults, rows: BatchRow[], prob
 };
 
 /** JSON Lines: one JSON object per line, with string values; blank lines are skipped. Returns the rows seen. */
-const readJsonLines = (text: string, defaults: CommandDefaults, rows: BatchRow[], problems: FileProblem[]): number => {
+const readJsonLines = (text: string, defaults: CommandDefaults, found: Found): number => {
+  const { rows, problems, orders } = found;
   let seen = 0;
   text.split(/\r\n|\r|\n/).forEach((content, index) => {
     const line = index + 1;
@@ -134,6 +145,7 @@ const readJsonLines = (text: string, defaults: CommandDefaults, rows: BatchRow[]
       problems.push({ line, message: `unknown field ${unknown.join(', ')} (the fields are ${FIELDS.join(', ')})` });
       return;
     }
+    orders.push({ line, orderNo: (raw as Record<string, unknown>).out_order_no });
     const checked = checkRow(raw as Record<string, unknown>, defaults);
     if (typeof checked === 'string') problems.push({ line, message: checked });
     else rows.push({ line, item: checked });
@@ -141,14 +153,18 @@ const readJsonLines = (text: string, defaults: CommandDefaults, rows: BatchRow[]
   return seen;
 };
 
-/** Every row whose out_order_no an earlier row already has. */
-const duplicateProblems = (rows: readonly BatchRow[]): FileProblem[] => {
+/**
+ * Every row whose out_order_no an earlier row already has, whether or not either row is otherwise
+ * valid (so fixing one problem does not reveal another). The number is named when it is well-formed.
+ */
+const duplicateProblems = (orders: readonly SeenOrder[]): FileProblem[] => {
   const first = new Map<string, number>();
   const problems: FileProblem[] = [];
-  for (const { line, item } of rows) {
-    const earlier = first.get(item.out_order_no);
-    if (earlier === undefined) first.set(item.out_order_no, line);
-    else problems.push({ line, message: `out_order_no ${item.out_order_no} is also on line ${earlier}` });
+  for (const { line, orderNo } of orders) {
+    if (typeof orderNo !== 'string' || orderNo === '') continue;
+    const earlier = first.get(orderNo);
+    if (earlier === undefined) first.set(orderNo, line);
+    else problems.push({ line, message: `out_order_no ${SAFE_ORDER_NO.test(orderNo) ? `${orderNo} ` : ''}is also on line ${earlier}` });
   }
   return problems;
 };
@@ -172,10 +188,10 @@ const parseBatchFile = (bytes: Uint8Array, options: ParseOptions): ParsedFile =>
   if ('problems' in decoded) return { format, rows: [], problems: decoded.problems };
   const text = decoded.text.startsWith(BYTE_ORDER_MARK) ? decoded.text.slice(1) : decoded.text;
 
-  const rows: BatchRow[] = [];
-  const problems: FileProblem[] = [];
-  const seen = format === 'csv' ? readCsv(text, options.defaults, rows, problems) : readJsonLines(text, options.defaults, rows, problems);
-  problems.push(...duplicateProblems(rows));
+  const found: Found = { rows: [], problems: [], orders: [] };
+  const seen = format === 'csv' ? readCsv(text, options.defaults, found) : readJsonLines(text, options.defaults, found);
+  const { rows, problems } = found;
+  problems.push(...duplicateProblems(found.orders));
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   // Problems of the whole file come first: they stay visible when a long list is cut short.
   const whole: FileProblem[] = [];
