@@ -195,7 +195,7 @@ const parseBatchFile = (bytes: Uint8Array, options: ParseOptions): ParsedFile =>
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   // Problems of the whole file come first: they stay visible when a long list is cut short.
   const whole: FileProblem[] = [];
-  if (seen === 0) whole.push({ message: text.trim() === '' ? 'the file is empty' : 'the file has no rows' });
+  if (seen === 0 && !problems.some((problem) => problem.message.startsWith('header:'))) whole.push({ message: text.trim() === '' ? 'the file is empty' : 'the file has no rows' });
   if (seen > options.maxRows) {
     whole.push({ message: `${seen} rows, more than the limit of ${options.maxRows} (batchMaxRows): split the file` });
   }
