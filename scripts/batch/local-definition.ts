@@ -116,4 +116,26 @@ const createS3StandIns = (s3: S3Sandbox, options: Readonly<{ stateMachineArn: st
   },
 });
 
-export { toLocalDefinition, createS3StandIns, ITEM_READER_STATE, RESULT_WRITER_STATE };
+/**
+ * The end of a map run after its first failed child. AWS then stops the run's other children and
+ * starts no more; aws-local-stepfunctions fails the Map at once but keeps running the iterations
+ * it has queued. Wrapped in `guard`, an item's Task fails at once after `stop()`, without reaching
+ * the function (its output is discarded with the stopped run).
+ */
+const createMapRunStop = () => {
+  let stopped = false;
+  return {
+    stop: (): void => {
+      stopped = true;
+    },
+    isStopped: (): boolean => stopped,
+    guard:
+      <A extends unknown[]>(resolve: (...args: A) => Promise<unknown>) =>
+      async (...args: A): Promise<unknown> => {
+        if (stopped) throw Object.assign(new Error('the map run stopped'), { name: 'MapRunStopped' });
+        return resolve(...args);
+      },
+  };
+};
+
+export { toLocalDefinition, createS3StandIns, createMapRunStop, ITEM_READER_STATE, RESULT_WRITER_STATE };

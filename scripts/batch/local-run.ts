@@ -14,7 +14,7 @@ import { BATCH_STATE_MACHINE_ID, packagedDefinition } from '../../test/deploy/su
 import type { Template } from '../../test/deploy/support/package-service.js';
 import type { Sandbox } from '../../test/sandbox/index.js';
 import type { S3Sandbox } from '../../test/sandbox/s3-server.js';
-import { createS3StandIns, ITEM_READER_STATE, RESULT_WRITER_STATE, toLocalDefinition } from './local-definition.js';
+import { createMapRunStop, createS3StandIns, ITEM_READER_STATE, RESULT_WRITER_STATE, toLocalDefinition } from './local-definition.js';
 import { createLocalFunction, FAKE_AWS_ENV, resolveLocalFunctionArns } from './local-lambda.js';
 import type { LocalFunction } from './local-lambda.js';
 
@@ -138,19 +138,24 @@ const createLocalBatch = (options: Readonly<{
     if (fn === undefined) return Promise.reject(ownError('Lambda.ResourceNotFoundException', `Function not found: ${String(name)}`));
     return fn.invokeTask(input);
   };
-  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-  const tasks = (node: { States?: Record<string, { Type: string; ItemProcessor?: unknown }> }): void => {
+  /** Every Task state's name, nested ones marked (they run once per order). */
+  const taskNames: { name: string; nested: boolean }[] = [];
+  const collect = (node: { States?: Record<string, { Type: string; ItemProcessor?: unknown }> }, nested: boolean): void => {
     for (const [name, state] of Object.entries(node.States ?? {})) {
-      if (state.Type === 'Task') handlers[name] = invokeBy;
-      if (state.ItemProcessor !== undefined) tasks(state.ItemProcessor as never);
+      if (state.Type === 'Task') taskNames.push({ name, nested });
+      if (state.ItemProcessor !== undefined) collect(state.ItemProcessor as never, true);
     }
   };
-  tasks(definition as never);
-  handlers[ITEM_READER_STATE] = async (input) => standIns.readItems(input);
-  handlers[RESULT_WRITER_STATE] = async (input) => standIns.writeResults(input);
-  const retryIntervalOverrides = Object.fromEntries(Object.keys(handlers).map((name) => [name, retryWaitMs]));
+  collect(definition as never, false);
+  const retryIntervalOverrides = Object.fromEntries(taskNames.map(({ name }) => [name, retryWaitMs]));
 
   const run = async (runOptions: RunOptions): Promise<LocalRunResult> => {
+    const mapRun = createMapRunStop();
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = Object.fromEntries(
+      taskNames.map(({ name, nested }) => [name, nested ? mapRun.guard(invokeBy) : invokeBy]),
+    );
+    handlers[ITEM_READER_STATE] = async (input) => standIns.readItems(input);
+    handlers[RESULT_WRITER_STATE] = async (input) => standIns.writeResults(input);
     const key = `inputs/${runOptions.fileName}`;
     s3.putObject(LOCAL_BUCKET, key, runOptions.file, 'text/plain; charset=utf-8');
     const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
@@ -173,6 +178,7 @@ const createLocalBatch = (options: Readonly<{
       for await (const raw of execution.eventLogs) {
         const event = raw as EventRecord;
         events.push(event);
+        if (event.type === 'MapIterationFailed') mapRun.stop();
         if (event.type !== 'StateExited') continue;
         const output = event.state?.output as { outcome?: unknown; prepared?: { rows?: unknown } } | undefined;
         if (event.index === undefined && event.state?.name === 'Prepare' && typeof output?.prepared?.rows === 'number') {
