@@ -1,6 +1,7 @@
 // MaxConcurrency of cancel-rental-orders-batch's Distributed Map, from the stage parameter
-// batchMaxConcurrency (docs/batch.md, "How fast"). A `--param` value arrives as a string, which
-// the definition would refuse ("must be number"): this makes it the integer ASL wants.
+// batchMaxConcurrency; see docs/batch.md ("How fast: batchMaxConcurrency"). A `--param` value
+// arrives as a string, which the definition would refuse ("must be number"): this makes it the
+// integer ASL wants.
 module.exports = async ({ resolveVariable }) => {
   const raw = await resolveVariable('param:batchMaxConcurrency');
   const value = typeof raw === 'number' ? raw : /^\d+$/.test(String(raw).trim()) ? Number(String(raw).trim()) : Number.NaN;

@@ -3,7 +3,7 @@ import type { CommandDefaults } from '../command.js';
 import type { Env } from '../config.js';
 import { ConfigError } from '../errors.js';
 
-/** The batch function's configuration (docs/batch.md, "The batch function"). */
+/** The batch function's configuration; docs/batch.md ("The bucket, the function and permissions"). */
 type BatchConfig = Readonly<{
   /** The batch bucket: input files under `inputs/`, everything written under `results/`. */
   bucket: string;

@@ -1,5 +1,5 @@
 /**
- * The batch input file (docs/batch.md, "The input file"): a CSV with a header row
+ * The batch input file, docs/batch.md ("The input file"): a CSV with a header row
  * (`out_order_no,reason[,service_id,appid]`) or JSON Lines, UTF-8 with or without a byte order
  * mark. Every row is checked with the contract's own field rules (`parseCommand`), so a file this
  * accepts holds only commands the cancel function accepts. Used by the prepare step and by

@@ -1,6 +1,6 @@
 /**
- * Where a batch's objects live in the batch bucket (docs/batch.md, "The bucket"): the operator's
- * file under `inputs/`, everything a run writes under `results/<execution>/`.
+ * Where a batch's objects live in the batch bucket: the operator's file under `inputs/`, everything
+ * a run writes under `results/<execution>/`; docs/batch.md ("The bucket, the function and permissions").
  */
 import { BatchFileError } from './errors.js';
 
