@@ -1,6 +1,6 @@
 // `npm run batch`: bulk cancellation for operators (docs/batch.md).
 //   npm run batch -- --file orders.csv --stage prod [--region R] [--name NAME]
-//   npm run batch -- --local --file orders.csv [--name NAME] [--seed CREATED|none] [--out DIR]
+//   npm run batch -- --local --file orders.csv [--name NAME] [--seed CREATED|mixed|none] [--out DIR]
 //   npm run batch -- --check --file orders.csv
 // The file is checked here first with the prepare step's own parser; a refused file is never
 // uploaded. Exit status: 0 when the run completed (whatever each order's outcome), 2 when the file
@@ -22,10 +22,12 @@ const EXIT = { completed: 0, error: 1, refused: 2, stopped: 3, failed: 3 } as co
 /** Stand-ins for the stage's WECHATPAY_APPID / WECHATPAY_SERVICE_ID, which only the prepare step knows. */
 const ASSUMED_DEFAULTS = { appid: 'assumed-default', serviceId: '0' } as const;
 const SEED_STATES = ['CREATED', 'USER_ACCEPTED', 'FINISHED', 'USER_PAID', 'REVOKED', 'EXPIRED'] as const;
+/** `--seed mixed`: the sandbox's orders in turn in these states; `none` leaves one unknown to WeChat Pay. */
+const MIXED = ['CREATED', 'USER_ACCEPTED', 'CREATED', 'REVOKED', 'EXPIRED', 'FINISHED', 'USER_PAID', 'none'] as const;
 
 const USAGE = `usage:
   npm run batch -- --file orders.csv --stage prod [--region REGION] [--name NAME] [--poll-seconds 5]
-  npm run batch -- --local --file orders.csv [--name NAME] [--seed CREATED|none] [--out DIR]
+  npm run batch -- --local --file orders.csv [--name NAME] [--seed CREATED|mixed|none] [--out DIR]
   npm run batch -- --check --file orders.csv [--max-rows N]`;
 
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
@@ -75,8 +77,11 @@ const runLocal = async (file: string, bytes: Uint8Array, options: Readonly<{ nam
   try {
     const parsed = parseBatchFile(bytes, { name: file, defaults: { appid: sandbox.appid, serviceId: sandbox.serviceId }, maxRows: DEFAULT_MAX_ROWS });
     if (options.seed !== 'none') {
-      for (const row of parsed.rows) sandbox.seedOrder(row.item.out_order_no, options.seed as never);
-      say(`sandbox: ${parsed.rows.length} orders seeded as ${options.seed}`);
+      parsed.rows.forEach((row, index) => {
+        const state = options.seed === 'mixed' ? MIXED[index % MIXED.length] : options.seed;
+        if (state !== 'none') sandbox.seedOrder(row.item.out_order_no, state as never);
+      });
+      say(`sandbox: ${parsed.rows.length} orders seeded ${options.seed === 'mixed' ? `in turn as ${MIXED.join(', ')}` : `as ${options.seed}`}`);
     }
     const printer = createProgressPrinter(process.stdout);
     const result = await local.run({
@@ -151,8 +156,8 @@ const main = async (): Promise<number> => {
     say(USAGE);
     return EXIT.error;
   }
-  if (values.seed !== 'none' && !(SEED_STATES as readonly string[]).includes(values.seed)) {
-    say(`--seed must be none or one of ${SEED_STATES.join(', ')}`);
+  if (!['none', 'mixed', ...SEED_STATES].includes(values.seed)) {
+    say(`--seed must be none, mixed or one of ${SEED_STATES.join(', ')}`);
     return EXIT.error;
   }
   const bytes = await readFile(values.file);
