@@ -180,7 +180,7 @@ const duplicateProblems = (orders: readonly SeenOrder[]): FileProblem[] => {
  *
  * @example
  * const parsed = parseBatchFile(bytes, { name: 'orders.csv', defaults: { serviceId: '1234' }, maxRows: 50_000 });
- * if (parsed.problems.length > 0) throw new BatchFileError(describeProblems(parsed.problems));
+ * if (parsed.problems.length > 0) throw new BatchFileError('FILE_REFUSED', describeProblems(parsed.problems));
  */
 const parseBatchFile = (bytes: Uint8Array, options: ParseOptions): ParsedFile => {
   const decoded = decodeUtf8(bytes);
@@ -195,7 +195,9 @@ const parseBatchFile = (bytes: Uint8Array, options: ParseOptions): ParsedFile =>
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   // Problems of the whole file come first: they stay visible when a long list is cut short.
   const whole: FileProblem[] = [];
-  if (seen === 0 && !problems.some((problem) => problem.message.startsWith('header:'))) whole.push({ message: text.trim() === '' ? 'the file is empty' : 'the file has no rows' });
+  if (seen === 0 && !problems.some((problem) => problem.message.startsWith('header:'))) {
+    whole.push({ message: text.trim() === '' ? 'the file is empty' : 'the file has no rows' });
+  }
   if (seen > options.maxRows) {
     whole.push({ message: `${seen} rows, more than the limit of ${options.maxRows} (batchMaxRows): split the file` });
   }
