@@ -37,6 +37,7 @@ const METRIC_NAMES = {
   BACKUP_HOST_CALLS: 'BackupHostCalls',
   CERT_DAYS_TO_EXPIRY: 'CertDaysToExpiry',
 } as const;
+/** The dimension that splits every metric by outcome; each is also emitted without it. */
 const OUTCOME_DIMENSION = 'Outcome';
 /** Every value of the `Outcome` dimension: a success, an error of CONTRACT.md, or a foreign error. */
 const OUTCOMES = ['Success', ...ERROR_NAMES, 'InternalError'] as const;
