@@ -7,8 +7,9 @@ import type { Deps } from './deps.js';
 import { commandFromApiGateway, commandFromEventBridge, detectEnvelope, toApiGatewayResponse } from './envelopes/index.js';
 import type { Envelope } from './envelopes/index.js';
 import { isAppError } from './errors.js';
+import { refusedCertificateExpiry } from './merchant-secret.js';
 import type { Telemetry } from './telemetry.js';
-import { createWechatPayClient } from './wechatpay/index.js';
+import { createWechatPayClient, isCredentialRefusal } from './wechatpay/index.js';
 
 /** Time kept back from the Lambda deadline so the function can still answer (and log) after its last attempt. */
 const DEADLINE_MARGIN_MS = 1000;
@@ -45,6 +46,16 @@ const outcomeAttributes = (outcome: Outcome): { name: string; attributes: Record
   // Foreign errors keep their own message out of the log: it was not written with secrets in mind.
   const name = error instanceof Error ? error.name : typeof error;
   return { name: 'InternalError', attributes: { error_name: name, error_code: 'INTERNAL_ERROR' } };
+};
+
+/**
+ * Whole days until the certificate expires: of the one in use, or else of the one the secret held
+ * and the function refused (zero or less, so an expired or not-yet-valid certificate still reports).
+ */
+const certDaysToExpiry = (trace: CancelTrace, outcome: Outcome, now: number): number | undefined => {
+  const refused = 'error' in outcome ? refusedCertificateExpiry(outcome.error) : undefined;
+  if (refused !== undefined) return Math.min(0, Math.floor((refused.getTime() - now) / DAY_MS));
+  return trace.certNotAfter === undefined ? undefined : Math.floor((trace.certNotAfter.getTime() - now) / DAY_MS);
 };
 
 /**
@@ -96,6 +107,7 @@ const createHandler = (setup: Setup) => {
       outcome = { error };
     }
     const { name, attributes } = outcomeAttributes(outcome);
+    const finished = now();
     setup.telemetry.logInvocation({
       envelope,
       outOrderNo: orderNoOf(raw),
@@ -105,9 +117,12 @@ const createHandler = (setup: Setup) => {
       host: trace.host === undefined ? undefined : ready?.hostNames[trace.host],
       hostRole: trace.host,
       secretRefreshed: trace.secretRefreshed,
-      latencyMs: now() - started,
+      // The key or certificate was refused again after the fresh fetch: changed in the merchant
+      // platform but not in the secret.
+      credentialsRefused: trace.secretRefreshed && 'error' in outcome && isCredentialRefusal(outcome.error),
+      latencyMs: finished - started,
       requestId: context?.awsRequestId,
-      certDaysToExpiry: trace.certNotAfter === undefined ? undefined : Math.floor((trace.certNotAfter.getTime() - now()) / DAY_MS),
+      certDaysToExpiry: certDaysToExpiry(trace, outcome, finished),
     });
     if (isHttp(envelope)) return toApiGatewayResponse(outcome, context?.awsRequestId ?? '');
     if ('error' in outcome) throw outcome.error;
