@@ -5,25 +5,22 @@ import { ERROR_NAMES } from '../../lib/errors.js';
 import type { ErrorName } from '../../lib/errors.js';
 import { collectErrorEquals, isAllowedErrorName, validateAsl } from './support/asl.js';
 import type { AslDefinition, AslState } from './support/asl.js';
+import { LAMBDA_SERVICE_ERRORS } from './support/lambda-stand-in.js';
 
 const DEFINITION_URL = new URL('../../infra/state-machine.asl.yml', import.meta.url);
-const LAMBDA_SERVICE_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-] as const;
 
 /** The state a Catch sends `errorName` to: the first rule naming it or States.ALL (ASL order). */
 const catchTarget = (task: AslState, errorName: string): string | undefined =>
   task.Catch?.find((rule) => rule.ErrorEquals.includes(errorName) || rule.ErrorEquals.includes('States.ALL'))?.Next;
 
 describe('infra/state-machine.asl.yml', () => {
+  let text: string;
   let definition: AslDefinition;
   let task: AslState;
 
   beforeAll(async () => {
-    definition = parse(await readFile(DEFINITION_URL, 'utf8')) as AslDefinition;
+    text = await readFile(DEFINITION_URL, 'utf8');
+    definition = parse(text) as AslDefinition;
     task = definition.States[definition.StartAt] as AslState;
   });
 
@@ -101,19 +98,48 @@ describe('infra/state-machine.asl.yml', () => {
     expect(unrouted).toEqual([]);
   });
 
-  it('ends the Catch list with States.ALL and keeps the input beside the error', () => {
+  it('ends the Catch list with States.ALL', () => {
     // Assess
     expect(task.Catch?.at(-1)?.ErrorEquals).toEqual(['States.ALL']);
-    expect(task.Catch?.map((rule) => rule.ResultPath)).toEqual(task.Catch?.map(() => '$.error'));
+  });
+
+  it('keeps the input beside the error only on the way to a Succeed state, and hands a Fail state the bare error', () => {
+    // Act: a Catch without ResultPath replaces the input ($), which works for any input.
+    const paths = task.Catch?.map((rule) => ({ next: rule.Next, type: definition.States[rule.Next ?? '']?.Type, path: rule.ResultPath }));
+
+    // Assess
+    expect(paths).toEqual([
+      { next: 'OrderNotCancellable', type: 'Succeed', path: '$.error' },
+      { next: 'CancellationFault', type: 'Fail', path: undefined },
+      { next: 'UnexpectedFailure', type: 'Fail', path: undefined },
+    ]);
   });
 
   it.each([{ state: 'CancellationFault' }, { state: 'UnexpectedFailure' }])(
     'fails $state with the original error name and cause',
     ({ state }) => {
       // Assess
-      expect(definition.States[state]).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+      expect(definition.States[state]).toMatchObject({ Type: 'Fail', ErrorPath: '$.Error', CausePath: '$.Cause' });
     },
   );
+
+  it('bounds every execution with TimeoutSeconds, so the executions-timed-out alarm can fire', () => {
+    // Assess: the value is checked against the longest possible run in state-machine-execution.test.ts.
+    expect(definition.TimeoutSeconds).toBeGreaterThan(0);
+  });
+
+  it('names every end state with its type and output in the header comment', () => {
+    // Prepare
+    const header = text.slice(0, text.indexOf('\nStates:'));
+    const documented = [...header.matchAll(/^# - (.+?) \((Succeed|Fail)\): (.+)$/gm)].flatMap(([, names = '', type, output]) =>
+      names.split(', ').map((name) => ({ name, type, output: output ?? '' })),
+    );
+    const ends = Object.entries(definition.States).filter(([, state]) => ['Succeed', 'Fail'].includes(state.Type));
+
+    // Assess
+    expect(documented.map(({ name, type }) => ({ name, type }))).toEqual(ends.map(([name, state]) => ({ name, type: state.Type })));
+    expect(documented.filter(({ type, output }) => type === 'Fail' && !output.startsWith('no output'))).toEqual([]);
+  });
 
   it('ends a successful cancellation in the Succeed state Cancelled', () => {
     // Assess

@@ -15,6 +15,10 @@ type LambdaProcess = {
   /** Parsed JSON log lines. */
   records(): Record<string, unknown>[];
   unhandled(): string[];
+  /** Suspends the process (SIGSTOP): it answers nothing until killed, as a hung function. */
+  freeze(): void;
+  /** Kills the process at once (SIGKILL, which also ends a frozen one), as Lambda ends a timed-out sandbox. */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -104,6 +108,16 @@ const startLambda = async (env: Record<string, string>, options: { execPath?: st
         }
       }),
     unhandled: () => [...unhandled],
+    freeze: () => {
+      child.kill('SIGSTOP');
+    },
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.removeAllListeners('exit');
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
     stop: async () => {
       if (child.exitCode !== null) return;
       child.removeAllListeners('exit');

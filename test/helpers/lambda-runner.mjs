@@ -1,5 +1,7 @@
 // A stand-in Lambda container: loads the built bundle once and runs invocations sent over IPC.
 // Logs go to this process's stdout/stderr, which the parent captures.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /**
@@ -9,8 +11,25 @@ import { pathToFileURL } from 'node:url';
  */
 const END_MARK = '#lambda-runner invocation done ';
 
-const bundle = process.env.CANCEL_BILL_BUNDLE;
-const { handler } = await import(pathToFileURL(bundle).href);
+/**
+ * The module and export to run. With `_HANDLER` (`dist/cancel-bill/index.handler`) and
+ * `LAMBDA_TASK_ROOT` set, as the Lambda runtime sets them, they are resolved as the Node.js runtime
+ * does (`.js`, then `.mjs`, then `.cjs`); otherwise CANCEL_BILL_BUNDLE's `handler`.
+ */
+const resolveHandler = () => {
+  const spec = process.env._HANDLER;
+  const root = process.env.LAMBDA_TASK_ROOT;
+  if (spec === undefined || root === undefined) return { file: process.env.CANCEL_BILL_BUNDLE, name: 'handler' };
+  const dot = spec.lastIndexOf('.');
+  const base = join(root, spec.slice(0, dot));
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => `${base}${ext}`).find((candidate) => existsSync(candidate));
+  if (file === undefined) throw new Error(`Runtime.ImportModuleError: cannot find module ${spec.slice(0, dot)}`);
+  return { file, name: spec.slice(dot + 1) };
+};
+
+const target = resolveHandler();
+const handler = (await import(pathToFileURL(target.file).href))[target.name];
+if (typeof handler !== 'function') throw new Error(`Runtime.HandlerNotFound: ${target.name} is not a function`);
 let sequence = 0;
 
 process.on('message', async (message) => {
@@ -19,9 +38,9 @@ process.on('message', async (message) => {
   const deadline = Date.now() + timeoutMs;
   const context = {
     awsRequestId: `req-${process.pid}-${sequence}`,
-    functionName: 'cancel-bill-test-cancelBill',
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'cancel-bill-test-cancelBill',
     functionVersion: '$LATEST',
-    memoryLimitInMB: '256',
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '256',
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   };
   const started = performance.now();

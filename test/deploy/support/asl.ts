@@ -21,8 +21,10 @@ type AslState = {
   Catch?: AslRule[];
   ErrorPath?: string;
   CausePath?: string;
+  TimeoutSeconds?: number;
+  OutputPath?: string;
 };
-type AslDefinition = { StartAt: string; States: Record<string, AslState> };
+type AslDefinition = { StartAt: string; States: Record<string, AslState>; TimeoutSeconds?: number; Comment?: string };
 
 type AslValidator = (
   definition: unknown,
@@ -53,6 +55,23 @@ const collectErrorEquals = (node: unknown): string[] => {
 };
 
 /**
+ * A packaged state machine's `Fn::Sub` text and its substitutions: the one of the template, or the
+ * one with logical id `logicalId`.
+ *
+ * @throws {Error} when there is no such state machine (or, without `logicalId`, not exactly one).
+ */
+const definitionSub = (template: Template, logicalId?: string): [string, Record<string, unknown>] => {
+  const machines = Object.entries(template.Resources).filter(
+    ([id, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && (logicalId === undefined || id === logicalId),
+  );
+  if (machines.length !== 1) throw new Error(`expected one state machine${logicalId ? ` ${logicalId}` : ''}, found ${machines.length}`);
+  const [text, substitutions = {}] = (machines[0]?.[1].Properties.DefinitionString as { 'Fn::Sub': [string, object?] })[
+    'Fn::Sub'
+  ];
+  return [text, substitutions as Record<string, unknown>];
+};
+
+/**
  * The state machine of a packaged template: its `Fn::Sub` placeholders replaced with fake ARNs,
  * parsed, together with what each placeholder stood for.
  *
@@ -61,15 +80,26 @@ const collectErrorEquals = (node: unknown): string[] => {
 const stateMachineFromTemplate = (
   template: Template,
 ): { definition: AslDefinition; substitutions: Record<string, unknown> } => {
-  const machines = Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-  if (machines.length !== 1) throw new Error(`expected one state machine, found ${machines.length}`);
-  const [text, substitutions = {}] = (machines[0]?.Properties.DefinitionString as { 'Fn::Sub': [string, object?] })[
-    'Fn::Sub'
-  ];
+  const [text, substitutions] = definitionSub(template);
   const fakeArn = (name: string): string => `arn:aws:lambda:eu-west-1:123456789012:function:placeholder-${name}`;
   const definition = JSON.parse(text.replace(/\$\{([^}]+)\}/g, (_, name: string) => fakeArn(name))) as AslDefinition;
-  return { definition, substitutions: substitutions as Record<string, unknown> };
+  return { definition, substitutions };
 };
 
-export { validateAsl, collectErrorEquals, isAllowedErrorName, stateMachineFromTemplate };
+/**
+ * The definition of a packaged state machine as it would run once deployed: every `Fn::Sub`
+ * placeholder replaced with what `resolve` makes of its value (a function's ARN, say).
+ *
+ * @throws {Error} when there is no such state machine, or `resolve` throws for a placeholder.
+ */
+const packagedDefinition = (
+  template: Template,
+  resolve: (value: unknown, placeholder: string) => string,
+  logicalId?: string,
+): AslDefinition => {
+  const [text, substitutions] = definitionSub(template, logicalId);
+  return JSON.parse(text.replace(/\$\{([^}]+)\}/g, (_, name: string) => resolve(substitutions[name], name))) as AslDefinition;
+};
+
+export { validateAsl, collectErrorEquals, isAllowedErrorName, stateMachineFromTemplate, packagedDefinition };
 export type { AslDefinition, AslState, AslRetrier, AslRule };
