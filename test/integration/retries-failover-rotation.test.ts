@@ -301,12 +301,12 @@ describe('retries, failover and rotation', () => {
     expect(sandbox.orders.get(orderNo)?.cancelCount).toBe(1);
   });
 
-  it('reports SignatureError when replies still do not verify after the one fresh fetch of the secret', async () => {
+  it('reports SignatureError when forged replies still do not verify after the one fresh fetch, and the order is still open', async () => {
     // Prepare
     const lambda = await warmLambda();
     const orderNo = nextOrderNo();
     sandbox.seedOrder(orderNo, 'CREATED');
-    sandbox.primary.faults.set('misSigned', { endpoint: 'cancelbill' });
+    sandbox.primary.faults.set('forgedSuccess', { endpoint: 'cancelbill' });
     sandbox.storeMerchantSecret('pem');
 
     // Act
