@@ -7,13 +7,13 @@ import type { Deps } from './deps.js';
 import { commandFromApiGateway, commandFromEventBridge, detectEnvelope, toApiGatewayResponse } from './envelopes/index.js';
 import type { Envelope } from './envelopes/index.js';
 import { isAppError } from './errors.js';
+import { FIELD_RULES } from './fields.js';
 import type { Telemetry } from './telemetry.js';
 import { createWechatPayClient } from './wechatpay/index.js';
 
 /** Time kept back from the Lambda deadline so the function can still answer (and log) after its last attempt. */
 const DEADLINE_MARGIN_MS = 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
-const SAFE_ORDER_NO = /^[0-9A-Za-z_\-|*]{1,32}$/;
 
 /** The configuration, or the error that reading it raised: reported per invocation, never at import. */
 type Setup = { telemetry: Telemetry } & ({ config: Config; deps: Deps } | { error: Error });
@@ -28,10 +28,10 @@ const rawCommandOf = (event: unknown, envelope: Envelope): unknown => {
   return event;
 };
 
-/** The order number for the log line, only when it is a well-formed one (no log injection). */
+/** The order number for the log line, only when it follows the field's rule (no log injection). */
 const orderNoOf = (raw: unknown): string | undefined => {
   const value = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).out_order_no : undefined;
-  return typeof value === 'string' && SAFE_ORDER_NO.test(value) ? value : undefined;
+  return typeof value === 'string' && FIELD_RULES.out_order_no.pattern.test(value) ? value : undefined;
 };
 
 const outcomeAttributes = (outcome: Outcome): { name: string; attributes: Record<string, unknown> } => {

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResul
 import { isPlainObject } from '../command.js';
 import { ERROR_NAMES, TransientError, ValidationError, isAppError } from '../errors.js';
 import type { ErrorName } from '../errors.js';
+import { COMMAND_FIELDS } from '../fields.js';
 import type { ApiGatewayVersion } from './detect.js';
 
 /** Largest accepted body, in bytes once decoded. The command itself is well under 1 KiB. */
@@ -10,7 +11,6 @@ const MAX_BODY_BYTES = 16 * 1024;
 const MAX_BASE64_CHARS = Math.ceil(MAX_BODY_BYTES / 3) * 4;
 /** Canonical base64 (RFC 4648 §4) with padding, no whitespace. */
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const COMMAND_FIELDS = ['out_order_no', 'reason', 'service_id', 'appid'] as const;
 
 /** HTTP status per error name: CONTRACT.md ("Errors"). Typed so a new name cannot go unmapped. */
 const HTTP_STATUS: Readonly<Record<ErrorName, number>> = {
