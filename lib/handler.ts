@@ -4,8 +4,7 @@ import type { CancelResult, CancelTrace } from './cancel-bill.js';
 import { parseCommand } from './command.js';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
-import { commandFromApiGateway, commandFromEventBridge, detectEnvelope, toApiGatewayResponse } from './envelopes/index.js';
-import type { Envelope } from './envelopes/index.js';
+import { answersOverHttp, detectEnvelope, rawCommandOf, toApiGatewayResponse } from './envelopes/index.js';
 import { isAppError } from './errors.js';
 import { FIELD_RULES } from './fields.js';
 import type { Telemetry } from './telemetry.js';
@@ -18,15 +17,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** The configuration, or the error that reading it raised: reported per invocation, never at import. */
 type Setup = { telemetry: Telemetry } & ({ config: Config; deps: Deps } | { error: Error });
 type Outcome = { result: CancelResult } | { error: unknown };
-
-const isHttp = (envelope: Envelope): boolean => envelope === 'api-gateway-v1' || envelope === 'api-gateway-v2';
-
-/** The raw command inside an envelope (not yet validated). */
-const rawCommandOf = (event: unknown, envelope: Envelope): unknown => {
-  if (envelope === 'api-gateway-v1' || envelope === 'api-gateway-v2') return commandFromApiGateway(event as never, envelope);
-  if (envelope === 'event-bridge') return commandFromEventBridge(event as never);
-  return event;
-};
 
 /** The order number for the log line, only when it follows the field's rule (no log injection). */
 const orderNoOf = (raw: unknown): string | undefined => {
@@ -82,13 +72,13 @@ const createHandler = (setup: Setup) => {
 
   return async (event: unknown, context?: Context): Promise<unknown> => {
     const started = now();
-    const envelope = detectEnvelope(event);
+    const enveloped = detectEnvelope(event);
     const trace: CancelTrace = { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined };
     let raw: unknown;
     let outcome: Outcome;
     try {
       if ('error' in setup || ready === undefined) throw 'error' in setup ? setup.error : new Error('not configured');
-      raw = rawCommandOf(event, envelope);
+      raw = rawCommandOf(enveloped);
       const command = parseCommand(raw, { appid: ready.config.appid, serviceId: ready.config.serviceId });
       const remaining = context?.getRemainingTimeInMillis?.() ?? ready.config.maxAttempts * ready.config.timeoutMs + 10_000;
       outcome = { result: await ready.canceller.cancel(command, started + remaining - DEADLINE_MARGIN_MS, trace) };
@@ -97,7 +87,7 @@ const createHandler = (setup: Setup) => {
     }
     const { name, attributes } = outcomeAttributes(outcome);
     setup.telemetry.logInvocation({
-      envelope,
+      envelope: enveloped.envelope,
       outOrderNo: orderNoOf(raw),
       outcome: name,
       attributes,
@@ -109,7 +99,7 @@ const createHandler = (setup: Setup) => {
       requestId: context?.awsRequestId,
       certDaysToExpiry: trace.certNotAfter === undefined ? undefined : Math.floor((trace.certNotAfter.getTime() - now()) / DAY_MS),
     });
-    if (isHttp(envelope)) return toApiGatewayResponse(outcome, context?.awsRequestId ?? '');
+    if (answersOverHttp(enveloped)) return toApiGatewayResponse(outcome, context?.awsRequestId ?? '');
     if ('error' in outcome) throw outcome.error;
     return outcome.result;
   };
