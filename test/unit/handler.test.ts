@@ -8,10 +8,10 @@ import { createHandler } from '../../lib/handler.js';
 import { createHostSelector } from '../../lib/host-selector.js';
 import type { HttpsRequest, HttpsResponse } from '../../lib/types.js';
 import { createTelemetry } from '../../lib/telemetry.js';
-import { sign } from '../../lib/wechatpay/index.js';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { EVENT_FIXTURE_NAMES, loadEvent } from '../fixtures/events/index.js';
 import { createFakeClock, fakeCredentials } from '../helpers/fake-deps.js';
+import { signedReplyXml } from '../helpers/reply-xml.js';
 
 const ORDER = '1234323JKHDFE1243252';
 const CONFIG = readConfig({
@@ -27,10 +27,7 @@ const createSignedTransport = (requests: HttpsRequest[]) => ({
     requests.push(request);
     const orderNo = /<out_order_no>([^<]*)<\/out_order_no>/.exec(request.body)?.[1] ?? '';
     const fields = { return_code: 'SUCCESS', result_code: 'SUCCESS', mch_id: '1230000109', out_order_no: orderNo, order_id: '15646546545165651651' };
-    const xml = Object.entries({ ...fields, sign: sign(fields, fakeCredentials().apiKey) })
-      .map(([key, value]) => `<${key}><![CDATA[${value}]]></${key}>`)
-      .join('');
-    return { status: 200, headers: {}, body: `<xml>${xml}</xml>` };
+    return { status: 200, headers: {}, body: signedReplyXml(fields) };
   },
 });
 
