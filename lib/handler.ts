@@ -1,21 +1,15 @@
 import type { Context } from 'aws-lambda';
-import { createCanceller } from './cancel-bill.js';
 import type { CancelResult, CancelTrace } from './cancel-bill.js';
 import { parseCommand } from './command.js';
-import type { Config } from './config.js';
-import type { Deps } from './deps.js';
+import type { Setup } from './deps.js';
 import { answersOverHttp, detectEnvelope, rawCommandOf, toApiGatewayResponse } from './envelopes/index.js';
 import { isAppError } from './errors.js';
 import { FIELD_RULES } from './fields.js';
-import type { Telemetry } from './telemetry.js';
-import { createWechatPayClient } from './wechatpay/index.js';
 
 /** Time kept back from the Lambda deadline so the function can still answer (and log) after its last attempt. */
 const DEADLINE_MARGIN_MS = 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** The configuration, or the error that reading it raised: reported per invocation, never at import. */
-type Setup = { telemetry: Telemetry } & ({ config: Config; deps: Deps } | { error: Error });
 type Outcome = { result: CancelResult } | { error: unknown };
 
 /** The order number for the log line, only when it follows the field's rule (no log injection). */
@@ -44,60 +38,47 @@ const outcomeAttributes = (outcome: Outcome): { name: string; attributes: Record
  *
  * @throws {AppError} for direct, Step Functions and EventBridge invocations (see CONTRACT.md "Errors").
  * @example
- * export const handler = createHandler({ telemetry, config, deps });
+ * export const handler = createHandler(createSetup(telemetry, process.env));
  */
 const createHandler = (setup: Setup) => {
-  const ready =
+  const { clock, telemetry } = setup;
+  const hostNames =
     'error' in setup
       ? undefined
       : {
-          config: setup.config,
-          clock: setup.deps.clock,
-          hostNames: {
-            primary: new URL(setup.config.baseUrl).host,
-            backup: setup.config.backupBaseUrl === undefined ? undefined : new URL(setup.config.backupBaseUrl).host,
-          },
-          canceller: createCanceller(
-            {
-              client: createWechatPayClient({ transport: setup.deps.transport, nonce: setup.deps.nonce }),
-              secrets: setup.deps.secrets,
-              hosts: setup.deps.hosts,
-              clock: setup.deps.clock,
-              random: setup.deps.random,
-            },
-            { timeoutMs: setup.config.timeoutMs, maxAttempts: setup.config.maxAttempts },
-          ),
+          primary: new URL(setup.config.baseUrl).host,
+          backup: setup.config.backupBaseUrl === undefined ? undefined : new URL(setup.config.backupBaseUrl).host,
         };
-  const now = (): number => ready?.clock.now() ?? Date.now();
 
   return async (event: unknown, context?: Context): Promise<unknown> => {
-    const started = now();
+    const started = clock.now();
     const enveloped = detectEnvelope(event);
     const trace: CancelTrace = { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined };
     let raw: unknown;
     let outcome: Outcome;
     try {
-      if ('error' in setup || ready === undefined) throw 'error' in setup ? setup.error : new Error('not configured');
+      if ('error' in setup) throw setup.error;
+      const { config, canceller } = setup;
       raw = rawCommandOf(enveloped);
-      const command = parseCommand(raw, { appid: ready.config.appid, serviceId: ready.config.serviceId });
-      const remaining = context?.getRemainingTimeInMillis?.() ?? ready.config.maxAttempts * ready.config.timeoutMs + 10_000;
-      outcome = { result: await ready.canceller.cancel(command, started + remaining - DEADLINE_MARGIN_MS, trace) };
+      const command = parseCommand(raw, { appid: config.appid, serviceId: config.serviceId });
+      const remaining = context?.getRemainingTimeInMillis?.() ?? config.maxAttempts * config.timeoutMs + 10_000;
+      outcome = { result: await canceller.cancel(command, started + remaining - DEADLINE_MARGIN_MS, trace) };
     } catch (error) {
       outcome = { error };
     }
     const { name, attributes } = outcomeAttributes(outcome);
-    setup.telemetry.logInvocation({
+    telemetry.logInvocation({
       envelope: enveloped.envelope,
       outOrderNo: orderNoOf(raw),
       outcome: name,
       attributes,
       attempts: trace.attempts,
-      host: trace.host === undefined ? undefined : ready?.hostNames[trace.host],
+      host: trace.host === undefined ? undefined : hostNames?.[trace.host],
       hostRole: trace.host,
       secretRefreshed: trace.secretRefreshed,
-      latencyMs: now() - started,
+      latencyMs: clock.now() - started,
       requestId: context?.awsRequestId,
-      certDaysToExpiry: trace.certNotAfter === undefined ? undefined : Math.floor((trace.certNotAfter.getTime() - now()) / DAY_MS),
+      certDaysToExpiry: trace.certNotAfter === undefined ? undefined : Math.floor((trace.certNotAfter.getTime() - clock.now()) / DAY_MS),
     });
     if (answersOverHttp(enveloped)) return toApiGatewayResponse(outcome, context?.awsRequestId ?? '');
     if ('error' in outcome) throw outcome.error;
@@ -106,4 +87,3 @@ const createHandler = (setup: Setup) => {
 };
 
 export { createHandler, DEADLINE_MARGIN_MS };
-export type { Setup };

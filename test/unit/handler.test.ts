@@ -1,16 +1,14 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../lib/config.js';
-import { createSetup } from '../../lib/deps.js';
-import type { Deps } from '../../lib/deps.js';
+import { createSetup, wireSetup } from '../../lib/deps.js';
 import { ConfigError } from '../../lib/errors.js';
 import { createHandler } from '../../lib/handler.js';
-import { createHostSelector } from '../../lib/host-selector.js';
 import type { HttpsRequest, HttpsResponse } from '../../lib/types.js';
 import { createTelemetry } from '../../lib/telemetry.js';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { EVENT_FIXTURE_NAMES, loadEvent } from '../fixtures/events/index.js';
-import { createFakeClock, fakeCredentials } from '../helpers/fake-deps.js';
+import { fakeDeps } from '../helpers/fake-deps.js';
 import { signedReplyXml } from '../helpers/reply-xml.js';
 
 const ORDER = '1234323JKHDFE1243252';
@@ -39,17 +37,9 @@ const setUp = (config = CONFIG) => {
   const lines: Record<string, unknown>[] = [];
   const record = (level: string) => (message: string, attributes: Record<string, unknown>) => lines.push({ level, message, ...attributes });
   const logger = { info: record('INFO'), warn: record('WARN'), error: record('ERROR') };
-  const clock = createFakeClock();
-  const deps: Deps = {
-    clock,
-    nonce: () => '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
-    random: () => 0.5,
-    transport: createSignedTransport(requests),
-    secrets: { get: async () => fakeCredentials() },
-    hosts: createHostSelector({ primary: config.baseUrl, backup: config.backupBaseUrl, clock }),
-  };
+  const deps = fakeDeps({ transport: createSignedTransport(requests) });
   const telemetry = createTelemetry({ logger, metrics: new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' }) });
-  const handler = createHandler({ telemetry, config, deps });
+  const handler = createHandler(wireSetup({ telemetry, config, deps }));
   return { handler, requests, lines };
 };
 
