@@ -15,7 +15,8 @@ import { createHostSelector } from '../../lib/host-selector.js';
 import { classifyHttpStatus, classifyResultFail, classifyReturnFail } from '../../lib/wechatpay/outcomes.js';
 import { fromXml } from '../../lib/wechatpay/xml.js';
 import type { MerchantCredentials } from '../../lib/types.js';
-import { createFakeClock, fakeCredentials } from '../helpers/fake-deps.js';
+import type { WechatPayClient } from '../../lib/wechatpay/index.js';
+import { createFakeClock, fakeCredentials, fakeDeps } from '../helpers/fake-deps.js';
 
 type Call = { at: number; baseUrl: string; path: string; fields: Record<string, string>; credentials: MerchantCredentials; timeoutMs: number };
 /** A scripted reply or failure; a function runs as the call happens (to move the clock, say). */
@@ -39,31 +40,28 @@ const setUp = (script: { cancel?: Step[]; query?: Step[] }, options: { maxAttemp
   const queues = { 'wxv/cancelbill': [...(script.cancel ?? [])], 'wxv/queryrentbill': [...(script.query ?? [])] };
   const secretFetches: boolean[] = [];
   let version = 0;
-  const canceller = createCanceller(
-    {
-      client: {
-        call: async (input) => {
-          calls.push({ ...(input as Omit<Call, 'at'>), at: clock.now() });
-          const next = queues[input.path].shift();
-          if (next === undefined) throw new Error(`unscripted call to ${input.path}`);
-          const step = typeof next === 'function' ? next(clock) : next;
-          if (step instanceof Error) throw step;
-          return step;
-        },
+  const deps = fakeDeps({
+    clock,
+    secrets: {
+      get: async (opts) => {
+        secretFetches.push(opts?.refresh === true);
+        version += 1;
+        return fakeCredentials({ version: `v${version}` });
       },
-      secrets: {
-        get: async (opts) => {
-          secretFetches.push(opts?.refresh === true);
-          version += 1;
-          return fakeCredentials({ version: `v${version}` });
-        },
-      },
-      hosts: createHostSelector({ primary: PRIMARY, backup: options.backup === null ? undefined : (options.backup ?? BACKUP), clock }),
-      clock,
-      random: () => 0.5,
     },
-    { timeoutMs: 8000, maxAttempts: options.maxAttempts ?? 3 },
-  );
+    hosts: createHostSelector({ primary: PRIMARY, backup: options.backup === null ? undefined : (options.backup ?? BACKUP), clock }),
+  });
+  const client: WechatPayClient = {
+    call: async (input) => {
+      calls.push({ ...(input as Omit<Call, 'at'>), at: clock.now() });
+      const next = queues[input.path].shift();
+      if (next === undefined) throw new Error(`unscripted call to ${input.path}`);
+      const step = typeof next === 'function' ? next(clock) : next;
+      if (step instanceof Error) throw step;
+      return step;
+    },
+  };
+  const canceller = createCanceller({ ...deps, client }, { timeoutMs: 8000, maxAttempts: options.maxAttempts ?? 3 });
   const trace: CancelTrace = { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined };
   const run = (deadlineMs = 60_000) => canceller.cancel(COMMAND, clock.now() + deadlineMs, trace);
   return { run, calls, trace, clock, secretFetches };
@@ -271,16 +269,12 @@ describe('cancel-bill', () => {
   it('propagates a ConfigError from the secret', async () => {
     // Prepare
     const clock = createFakeClock();
-    const canceller = createCanceller(
-      {
-        client: { call: async () => REVOKED_REPLY },
-        secrets: { get: async () => Promise.reject(new ConfigError('SECRET_NOT_FOUND', 'missing')) },
-        hosts: createHostSelector({ primary: PRIMARY, backup: undefined, clock }),
-        clock,
-        random: () => 0,
-      },
-      { timeoutMs: 1000, maxAttempts: 3 },
-    );
+    const deps = fakeDeps({
+      clock,
+      secrets: { get: async () => Promise.reject(new ConfigError('SECRET_NOT_FOUND', 'missing')) },
+      hosts: createHostSelector({ primary: PRIMARY, backup: undefined, clock }),
+    });
+    const canceller = createCanceller({ ...deps, client: { call: async () => REVOKED_REPLY } }, { timeoutMs: 1000, maxAttempts: 3 });
 
     // Act / Assess
     await expect(canceller.cancel(COMMAND, clock.now() + 5000, { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined })).rejects.toThrow(
@@ -335,23 +329,26 @@ describe('cancel-bill', () => {
     const fetches: boolean[] = [];
     const steps: (Record<string, string> | Error)[] = [refusal('SIGNERROR', 'x'), refusal('SIGNERROR', 'x'), REVOKED_REPLY];
     let version = 0;
-    const canceller = createCanceller(
-      {
-        client: { call: async () => { const step = steps.shift(); if (step instanceof Error) throw step; return step ?? {}; } },
-        secrets: {
-          get: async (opts) => {
-            fetches.push(opts?.refresh === true);
-            if (opts?.refresh === true && fetches.filter(Boolean).length === 1) throw new TransientError('SECRET_FETCH_FAILED', 'blip', { phase: 'connect' });
-            version += 1;
-            return fakeCredentials({ version: `v${version}` });
-          },
+    const deps = fakeDeps({
+      clock,
+      secrets: {
+        get: async (opts) => {
+          fetches.push(opts?.refresh === true);
+          if (opts?.refresh === true && fetches.filter(Boolean).length === 1) throw new TransientError('SECRET_FETCH_FAILED', 'blip', { phase: 'connect' });
+          version += 1;
+          return fakeCredentials({ version: `v${version}` });
         },
-        hosts: createHostSelector({ primary: PRIMARY, backup: undefined, clock }),
-        clock,
-        random: () => 0.5,
       },
-      { timeoutMs: 8000, maxAttempts: 3 },
-    );
+      hosts: createHostSelector({ primary: PRIMARY, backup: undefined, clock }),
+    });
+    const client: WechatPayClient = {
+      call: async () => {
+        const step = steps.shift();
+        if (step instanceof Error) throw step;
+        return step ?? {};
+      },
+    };
+    const canceller = createCanceller({ ...deps, client }, { timeoutMs: 8000, maxAttempts: 3 });
 
     // Act
     const result = await canceller.cancel(COMMAND, clock.now() + 60_000, { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined });
@@ -493,16 +490,12 @@ describe('cancel-bill', () => {
       // Prepare
       const { run, clock } = setUp({ cancel: [REVOKED_REPLY] });
       const deadlines: (number | undefined)[] = [];
-      const canceller = createCanceller(
-        {
-          client: { call: async () => REVOKED_REPLY },
-          secrets: { get: async (options) => (deadlines.push(options?.deadline), fakeCredentials()) },
-          hosts: createHostSelector({ primary: PRIMARY, backup: undefined, clock }),
-          clock,
-          random: () => 0.5,
-        },
-        { timeoutMs: 8000, maxAttempts: 3 },
-      );
+      const deps = fakeDeps({
+        clock,
+        secrets: { get: async (options) => (deadlines.push(options?.deadline), fakeCredentials()) },
+        hosts: createHostSelector({ primary: PRIMARY, backup: undefined, clock }),
+      });
+      const canceller = createCanceller({ ...deps, client: { call: async () => REVOKED_REPLY } }, { timeoutMs: 8000, maxAttempts: 3 });
 
       // Act
       await canceller.cancel(COMMAND, clock.now() + 5000, { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined });

@@ -4,20 +4,18 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../lib/config.js';
-import { createSetup } from '../../lib/deps.js';
+import { createSetup, wireSetup } from '../../lib/deps.js';
 import type { Deps } from '../../lib/deps.js';
 import { ConfigError } from '../../lib/errors.js';
 import { createHandler } from '../../lib/handler.js';
-import { createHostSelector } from '../../lib/host-selector.js';
 import { parseMerchantSecret } from '../../lib/merchant-secret.js';
 import type { HttpsRequest, HttpsResponse } from '../../lib/types.js';
 import { createTelemetry } from '../../lib/telemetry.js';
-import { sign } from '../../lib/wechatpay/index.js';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { EVENT_FIXTURE_NAMES, loadEvent } from '../fixtures/events/index.js';
-import { createFakeClock, fakeCredentials } from '../helpers/fake-deps.js';
+import { createFakeClock, fakeCredentials, fakeDeps } from '../helpers/fake-deps.js';
+import { signedReplyXml } from '../helpers/reply-xml.js';
 import { generateCerts } from '../sandbox/certs.js';
-
 
 const ORDER = '1234323JKHDFE1243252';
 const CONFIG = readConfig({
@@ -33,10 +31,7 @@ const createSignedTransport = (requests: HttpsRequest[]) => ({
     requests.push(request);
     const orderNo = /<out_order_no>([^<]*)<\/out_order_no>/.exec(request.body)?.[1] ?? '';
     const fields = { return_code: 'SUCCESS', result_code: 'SUCCESS', mch_id: '1230000109', out_order_no: orderNo, order_id: '15646546545165651651' };
-    const xml = Object.entries({ ...fields, sign: sign(fields, fakeCredentials().apiKey) })
-      .map(([key, value]) => `<${key}><![CDATA[${value}]]></${key}>`)
-      .join('');
-    return { status: 200, headers: {}, body: `<xml>${xml}</xml>` };
+    return { status: 200, headers: {}, body: signedReplyXml(fields) };
   },
 });
 
@@ -48,18 +43,9 @@ const setUp = (config = CONFIG, overrides: Partial<Deps> = {}) => {
   const lines: Record<string, unknown>[] = [];
   const record = (level: string) => (message: string, attributes: Record<string, unknown>) => lines.push({ level, message, ...attributes });
   const logger = { info: record('INFO'), warn: record('WARN'), error: record('ERROR') };
-  const clock = createFakeClock();
-  const deps: Deps = {
-    clock,
-    nonce: () => '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
-    random: () => 0.5,
-    transport: createSignedTransport(requests),
-    secrets: { get: async () => fakeCredentials() },
-    hosts: createHostSelector({ primary: config.baseUrl, backup: config.backupBaseUrl, clock }),
-    ...overrides,
-  };
+  const deps = fakeDeps({ transport: createSignedTransport(requests), ...overrides });
   const telemetry = createTelemetry({ logger, metrics: new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' }) });
-  const handler = createHandler({ telemetry, config, deps });
+  const handler = createHandler(wireSetup({ telemetry, config, deps }));
   return { handler, requests, lines };
 };
 

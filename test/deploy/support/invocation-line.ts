@@ -4,6 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { readConfig } from '../../../lib/config.js';
+import { wireSetup } from '../../../lib/deps.js';
 import { createHandler } from '../../../lib/handler.js';
 import { createHostSelector } from '../../../lib/host-selector.js';
 import { createTelemetry } from '../../../lib/telemetry.js';
@@ -65,7 +66,7 @@ const writeInvocationLines = async (options: { namespace: string; serviceName: s
       secrets: { get: async () => credentials },
       hosts: createHostSelector({ primary: config.baseUrl, backup: config.backupBaseUrl, clock }),
     };
-    return createHandler({ telemetry, config, deps });
+    return createHandler(wireSetup({ telemetry, config, deps }));
   };
   const context = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 20_000 } as unknown as Context;
   const previous = process.env._X_AMZN_TRACE_ID;
