@@ -31,14 +31,17 @@ const REASON_MAX_CHARS = 50;
 /** Any UTF-16 surrogate: a 4-byte UTF-8 character (a pair) or a lone half, which has no UTF-8 form at all. */
 const SURROGATE = /[\uD800-\uDFFF]/;
 const PAIRED_SURROGATES = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
-/** Control characters, and the two noncharacters XML 1.0 forbids. */
-const FORBIDDEN_IN_REASON = /[\p{Cc}\uFFFE\uFFFF]/u;
+/**
+ * Control characters other than TAB and LF, which are text, and the two noncharacters XML 1.0
+ * forbids. CR stays out: an XML parser reads it back as LF, so the signed value would change.
+ */
+const FORBIDDEN_IN_REASON = /(?![\t\n])[\p{Cc}\uFFFE\uFFFF]/u;
 const EDGE_BLANK = /^\s|\s$/;
 
 /**
  * The problem with a reason, or `undefined` when it follows CONTRACT.md and spec §9: 1-50
- * characters, no 4-byte UTF-8 characters (nor lone surrogates), no control characters, no blank
- * at either end, no `]]>`. The problem is worded without the value.
+ * characters, no 4-byte UTF-8 characters (nor lone surrogates), no control characters but tab and
+ * line feed, no blank at either end, no `]]>`. The problem is worded without the value.
  *
  * @example
  * reasonProblem('ok 😀'); // 'reason must not contain emoji or other 4-byte UTF-8 characters'
@@ -51,7 +54,7 @@ const reasonProblem = (reason: string): string | undefined => {
   }
   // No surrogates are left, so UTF-16 length equals the number of characters (code points).
   if (reason.length < 1 || reason.length > REASON_MAX_CHARS) return `reason must be 1-${REASON_MAX_CHARS} characters`;
-  if (FORBIDDEN_IN_REASON.test(reason)) return 'reason must not contain control characters';
+  if (FORBIDDEN_IN_REASON.test(reason)) return 'reason must not contain control characters other than tab and line feed';
   if (EDGE_BLANK.test(reason)) return 'reason must not start or end with a blank';
   // A value holding "]]>" cannot be CDATA-wrapped as is (spec §9).
   if (reason.includes(']]>')) return 'reason must not contain "]]>"';

@@ -99,7 +99,8 @@ describe('fields', () => {
       { name: 'the empty string', reason: '', problem: 'reason must be 1-50 characters' },
       { name: 'an emoji', reason: 'ok 😀', problem: 'reason must not contain emoji or other 4-byte UTF-8 characters' },
       { name: 'a lone surrogate', reason: 'ok \uD83D', problem: 'reason must be well-formed Unicode text' },
-      { name: 'a control character', reason: 'o\u0000k', problem: 'reason must not contain control characters' },
+      { name: 'a control character', reason: 'o\u0000k', problem: 'reason must not contain control characters other than tab and line feed' },
+      { name: 'a line feed and a tab inside (text, per CONTRACT.md)', reason: '第一行\n第二行\t完', problem: undefined },
       { name: 'a trailing blank', reason: 'ok ', problem: 'reason must not start or end with a blank' },
       { name: 'a CDATA end', reason: 'a]]>b', problem: 'reason must not contain "]]>"' },
     ])('finds $name: $problem', ({ reason, problem }) => {
