@@ -1,18 +1,14 @@
-import { WECHAT_VERSION, answerFromState, assertSameOrder, orderIdFromQuery, present, queryOrder } from './cancel/reconcile.js';
+import { WECHAT_VERSION, assertSameOrder, isRefusal, orderIdFromQuery, present, reconcile } from './cancel/reconcile.js';
 import type { CancelResult } from './cancel/reconcile.js';
 import { callWechat, openSession } from './cancel/call.js';
-import type { CallDeps, CancelTrace, Session } from './cancel/call.js';
+import type { CallDeps, CancelTrace } from './cancel/call.js';
 import { callLimits, nextWait } from './cancel/retry-policy.js';
-import type { CancelCommand as CommandLike } from './command.js';
-import { OrderStateError, TransientError, WechatPayError } from './errors.js';
+import type { CancelCommand } from './command.js';
+import { TransientError } from './errors.js';
 import { isAmbiguousRefusal, isRateLimited } from './wechatpay/index.js';
 
 type CancellerDeps = CallDeps & Readonly<{ /** Uniform in [0, 1): backoff jitter. */ random: () => number }>;
 type CancellerOptions = Readonly<{ timeoutMs: number; maxAttempts: number }>;
-
-/** The answer from the order's state after an ambiguous outcome; `undefined` while it is still cancellable. */
-const reconcile = async (session: Session, command: CommandLike, random: () => number): Promise<CancelResult | undefined> =>
-  answerFromState(command, await queryOrder(session, command, random));
 
 /**
  * Creates the use case: cancel one order, retrying transient failures with backoff within the
@@ -30,7 +26,7 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
   const limits = callLimits(options);
   const { clock, hosts, random } = deps;
 
-  const cancel = async (command: CommandLike, deadline: number, trace: CancelTrace): Promise<CancelResult> => {
+  const cancel = async (command: CancelCommand, deadline: number, trace: CancelTrace): Promise<CancelResult> => {
     const session = await openSession(deps, limits, deadline, trace);
     const fields = { version: WECHAT_VERSION, appid: command.appid, service_id: command.service_id, out_order_no: command.out_order_no, reason: command.reason };
     for (let attempt = 1; ; attempt += 1) {
@@ -41,8 +37,8 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
       } catch (error) {
         // A refusal that may only mean "already done": one known to be ambiguous, or any refusal
         // after a send whose reply was never seen (a repeated cancel, a refused resend).
-        if (isAmbiguousRefusal(error) || (session.unseenSend && error instanceof WechatPayError)) {
-          const answer = await reconcile(session, command, random);
+        if ((isAmbiguousRefusal(error) || session.unseenSend) && isRefusal(error)) {
+          const answer = await reconcile(session, command, random, error);
           if (answer !== undefined) return answer;
           throw error;
         }
@@ -67,9 +63,9 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
         // Out of attempts or time: if the cancel may have gone through, the query tells (its own
         // time check decides whether it still fits). Its failures leave this error standing.
         if (session.unseenSend) {
-          const answer = await reconcile(session, command, random).catch((queryError: unknown) => {
-            if (queryError instanceof OrderStateError) throw queryError;
-            return undefined;
+          const answer = await reconcile(session, command, random, error).catch((queryError: unknown) => {
+            if (queryError instanceof TransientError) return undefined;
+            throw queryError;
           });
           if (answer !== undefined) return answer;
         }

@@ -1,5 +1,6 @@
-import { APPID_PATTERN, SERVICE_ID_PATTERN } from './command.js';
 import { ConfigError } from './errors.js';
+import { FIELD_RULES } from './fields.js';
+import type { FieldRule } from './fields.js';
 
 /** The validated, frozen configuration of CONTRACT.md ("Configuration"). */
 type Config = Readonly<{
@@ -19,7 +20,6 @@ const DEFAULT_BACKUP_BASE_URL = 'https://api2.mch.weixin.qq.com';
 const DEFAULT_TIMEOUT_MS = 8000;
 const DEFAULT_MAX_ATTEMPTS = 3;
 const DEFAULT_SECRET_TTL_SECONDS = 300;
-
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -57,11 +57,12 @@ const readBaseUrl = (env: Env, name: string, fallback: string, problems: string[
   return value.replace(/\/+$/, '');
 };
 
-const readOptionalId = (env: Env, name: string, pattern: RegExp, rule: string, problems: string[]): string | undefined => {
+/** A default for a command field: it follows the field's own rule (lib/fields.ts). */
+const readOptionalId = (env: Env, name: string, fieldRule: FieldRule, problems: string[]): string | undefined => {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
-  if (!pattern.test(raw)) {
-    problems.push(`${name} must be ${rule}`);
+  if (!fieldRule.pattern.test(raw)) {
+    problems.push(`${name} must be ${fieldRule.rule}`);
     return undefined;
   }
   return raw;
@@ -82,8 +83,8 @@ const readConfig = (env: Env = process.env): Config => {
   if (secretId === '') problems.push('WECHATPAY_SECRET_ID is required');
   else if (secretId.length > 2048) problems.push('WECHATPAY_SECRET_ID is too long');
 
-  const appid = readOptionalId(env, 'WECHATPAY_APPID', APPID_PATTERN, '1-32 characters without blanks, control characters or <>&\'"', problems);
-  const serviceId = readOptionalId(env, 'WECHATPAY_SERVICE_ID', SERVICE_ID_PATTERN, '1-32 digits', problems);
+  const appid = readOptionalId(env, 'WECHATPAY_APPID', FIELD_RULES.appid, problems);
+  const serviceId = readOptionalId(env, 'WECHATPAY_SERVICE_ID', FIELD_RULES.service_id, problems);
   const baseUrl = readBaseUrl(env, 'WECHATPAY_BASE_URL', DEFAULT_BASE_URL, problems);
   const backupBaseUrl =
     env.WECHATPAY_BACKUP_BASE_URL === ''

@@ -1,31 +1,39 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createCanceller } from './cancel-bill.js';
+import type { Canceller } from './cancel-bill.js';
+import { systemClock } from './clock.js';
 import { readConfig } from './config.js';
-import type { Config } from './config.js';
-import type { Setup } from './handler.js';
+import type { Config, Env } from './config.js';
 import { createHostSelector } from './host-selector.js';
 import type { HostSelector } from './host-selector.js';
 import { createHttpsTransport } from './https-transport.js';
 import { createSecretsLoader } from './secrets.js';
 import type { Telemetry } from './telemetry.js';
 import type { Clock, HttpsTransport, SecretsLoader } from './types.js';
-import { createNonce } from './wechatpay/index.js';
+import { createNonce, createWechatPayClient } from './wechatpay/index.js';
 
 /** Everything with side effects, injected (STYLE §6). */
 type Deps = Readonly<{
   clock: Clock;
   nonce: () => string;
+  /** Uniform in [0, 1): backoff jitter. */
   random: () => number;
   transport: HttpsTransport;
   secrets: SecretsLoader;
   hosts: HostSelector;
 }>;
 
-const systemClock: Clock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
+/**
+ * What the handler runs on, built once per container: the configuration and the use case wired
+ * from the dependencies, or the error that reading the configuration raised (reported by every
+ * invocation, never at import). The clock is there in both cases, for the invocation's latency.
+ */
+type Setup = Readonly<{ telemetry: Telemetry; clock: Clock }> &
+  (Readonly<{ config: Config; canceller: Canceller }> | Readonly<{ error: Error }>);
 
 /**
  * Builds the production dependencies once per container: one Secrets Manager client, one
- * transport, one host selector.
+ * transport, one host selector, the system clock.
  */
 const createDefaultDeps = (config: Config): Deps => {
   const clock = systemClock;
@@ -52,21 +60,42 @@ const createDefaultDeps = (config: Config): Deps => {
 };
 
 /**
+ * Wires the use case from a configuration and its dependencies: the WeChat Pay client over the
+ * transport, and the canceller over the client. Production reaches it through `createSetup`;
+ * tests call it with `fakeDeps()`.
+ *
+ * @example
+ * const handler = createHandler(wireSetup({ telemetry, config, deps: fakeDeps() }));
+ */
+const wireSetup = (options: { telemetry: Telemetry; config: Config; deps: Deps }): Setup => {
+  const { telemetry, config, deps } = options;
+  const client = createWechatPayClient({ transport: deps.transport, nonce: deps.nonce });
+  const canceller = createCanceller(
+    { client, secrets: deps.secrets, hosts: deps.hosts, clock: deps.clock, random: deps.random },
+    { timeoutMs: config.timeoutMs, maxAttempts: config.maxAttempts },
+  );
+  return { telemetry, clock: deps.clock, config, canceller };
+};
+
+/**
  * Lambda init: reads the configuration and builds the dependencies once. A bad configuration is
  * kept and reported by every invocation, never thrown at import. The secret fetch starts here so
  * it overlaps the rest of the cold start; the handler awaits the shared in-flight fetch, and a
  * failure here is retried there (never an init crash).
+ *
+ * @example
+ * export const handler = createHandler(createSetup(telemetry, process.env));
  */
-const createSetup = (telemetry: Telemetry, env: Readonly<Record<string, string | undefined>>): Setup => {
+const createSetup = (telemetry: Telemetry, env: Env): Setup => {
   try {
     const config = readConfig(env);
     const deps = createDefaultDeps(config);
     deps.secrets.get().catch(() => undefined);
-    return { telemetry, config, deps };
+    return wireSetup({ telemetry, config, deps });
   } catch (error) {
-    return { telemetry, error: error as Error };
+    return { telemetry, clock: systemClock, error: error as Error };
   }
 };
 
-export { createDefaultDeps, createSetup };
-export type { Deps };
+export { createDefaultDeps, createSetup, wireSetup };
+export type { Deps, Setup };

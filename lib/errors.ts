@@ -10,7 +10,7 @@
  */
 type AppErrorOptions = {
   cause?: unknown;
-  /** The order's state is unknown after this refusal: the use case asks `wxv/queryrentbill`. */
+  /** The order's state is unknown after this refusal or unreadable reply: the use case asks `wxv/queryrentbill`. */
   ambiguous?: boolean;
   /** The API key or client certificate was refused (or a reply did not verify with the key in hand). */
   credentialRefusal?: boolean;

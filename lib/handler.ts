@@ -1,37 +1,23 @@
 import type { Context } from 'aws-lambda';
-import { createCanceller } from './cancel-bill.js';
 import type { CancelResult, CancelTrace } from './cancel-bill.js';
 import { parseCommand } from './command.js';
-import type { Config } from './config.js';
-import type { Deps } from './deps.js';
-import { commandFromApiGateway, commandFromEventBridge, detectEnvelope, toApiGatewayResponse } from './envelopes/index.js';
-import type { Envelope } from './envelopes/index.js';
+import type { Setup } from './deps.js';
+import { answersOverHttp, detectEnvelope, rawCommandOf, toApiGatewayResponse } from './envelopes/index.js';
 import { isAppError } from './errors.js';
-import type { Telemetry } from './telemetry.js';
-import { createWechatPayClient } from './wechatpay/index.js';
+import { FIELD_RULES } from './fields.js';
+import { refusedCertificateExpiry } from './merchant-secret.js';
+import { isCredentialRefusal } from './wechatpay/index.js';
 
 /** Time kept back from the Lambda deadline so the function can still answer (and log) after its last attempt. */
 const DEADLINE_MARGIN_MS = 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
-const SAFE_ORDER_NO = /^[0-9A-Za-z_\-|*]{1,32}$/;
 
-/** The configuration, or the error that reading it raised: reported per invocation, never at import. */
-type Setup = { telemetry: Telemetry } & ({ config: Config; deps: Deps } | { error: Error });
 type Outcome = { result: CancelResult } | { error: unknown };
 
-const isHttp = (envelope: Envelope): boolean => envelope === 'api-gateway-v1' || envelope === 'api-gateway-v2';
-
-/** The raw command inside an envelope (not yet validated). */
-const rawCommandOf = (event: unknown, envelope: Envelope): unknown => {
-  if (envelope === 'api-gateway-v1' || envelope === 'api-gateway-v2') return commandFromApiGateway(event as never, envelope);
-  if (envelope === 'event-bridge') return commandFromEventBridge(event as never);
-  return event;
-};
-
-/** The order number for the log line, only when it is a well-formed one (no log injection). */
+/** The order number for the log line, only when it follows the field's rule (no log injection). */
 const orderNoOf = (raw: unknown): string | undefined => {
   const value = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).out_order_no : undefined;
-  return typeof value === 'string' && SAFE_ORDER_NO.test(value) ? value : undefined;
+  return typeof value === 'string' && FIELD_RULES.out_order_no.pattern.test(value) ? value : undefined;
 };
 
 const outcomeAttributes = (outcome: Outcome): { name: string; attributes: Record<string, unknown> } => {
@@ -48,72 +34,72 @@ const outcomeAttributes = (outcome: Outcome): { name: string; attributes: Record
 };
 
 /**
+ * Whole days until the certificate expires: of the one in use, or else of the one the secret held
+ * and the function refused (zero or less, so an expired or not-yet-valid certificate still reports).
+ */
+const certDaysToExpiry = (trace: CancelTrace, outcome: Outcome, now: number): number | undefined => {
+  const refused = 'error' in outcome ? refusedCertificateExpiry(outcome.error) : undefined;
+  if (refused !== undefined) return Math.min(0, Math.floor((refused.getTime() - now) / DAY_MS));
+  return trace.certNotAfter === undefined ? undefined : Math.floor((trace.certNotAfter.getTime() - now) / DAY_MS);
+};
+
+/**
  * Creates the Lambda handler: tells the envelope apart, validates the command, cancels, and logs
  * exactly one structured line (with embedded metrics) per invocation. API Gateway gets an HTTP
  * response; every other envelope gets the result or the thrown named error.
  *
  * @throws {AppError} for direct, Step Functions and EventBridge invocations (see CONTRACT.md "Errors").
  * @example
- * export const handler = createHandler({ telemetry, config, deps });
+ * export const handler = createHandler(createSetup(telemetry, process.env));
  */
 const createHandler = (setup: Setup) => {
-  const ready =
+  const { clock, telemetry } = setup;
+  const hostNames =
     'error' in setup
       ? undefined
       : {
-          config: setup.config,
-          clock: setup.deps.clock,
-          hostNames: {
-            primary: new URL(setup.config.baseUrl).host,
-            backup: setup.config.backupBaseUrl === undefined ? undefined : new URL(setup.config.backupBaseUrl).host,
-          },
-          canceller: createCanceller(
-            {
-              client: createWechatPayClient({ transport: setup.deps.transport, nonce: setup.deps.nonce }),
-              secrets: setup.deps.secrets,
-              hosts: setup.deps.hosts,
-              clock: setup.deps.clock,
-              random: setup.deps.random,
-            },
-            { timeoutMs: setup.config.timeoutMs, maxAttempts: setup.config.maxAttempts },
-          ),
+          primary: new URL(setup.config.baseUrl).host,
+          backup: setup.config.backupBaseUrl === undefined ? undefined : new URL(setup.config.backupBaseUrl).host,
         };
-  const now = (): number => ready?.clock.now() ?? Date.now();
 
   return async (event: unknown, context?: Context): Promise<unknown> => {
-    const started = now();
-    const envelope = detectEnvelope(event);
+    const started = clock.now();
+    const enveloped = detectEnvelope(event);
     const trace: CancelTrace = { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined };
     let raw: unknown;
     let outcome: Outcome;
     try {
-      if ('error' in setup || ready === undefined) throw 'error' in setup ? setup.error : new Error('not configured');
-      raw = rawCommandOf(event, envelope);
-      const command = parseCommand(raw, { appid: ready.config.appid, serviceId: ready.config.serviceId });
-      const remaining = context?.getRemainingTimeInMillis?.() ?? ready.config.maxAttempts * ready.config.timeoutMs + 10_000;
-      outcome = { result: await ready.canceller.cancel(command, started + remaining - DEADLINE_MARGIN_MS, trace) };
+      if ('error' in setup) throw setup.error;
+      const { config, canceller } = setup;
+      raw = rawCommandOf(enveloped);
+      const command = parseCommand(raw, { appid: config.appid, serviceId: config.serviceId });
+      const remaining = context?.getRemainingTimeInMillis?.() ?? config.maxAttempts * config.timeoutMs + 10_000;
+      outcome = { result: await canceller.cancel(command, started + remaining - DEADLINE_MARGIN_MS, trace) };
     } catch (error) {
       outcome = { error };
     }
     const { name, attributes } = outcomeAttributes(outcome);
-    setup.telemetry.logInvocation({
-      envelope,
+    const finished = clock.now();
+    telemetry.logInvocation({
+      envelope: enveloped.envelope,
       outOrderNo: orderNoOf(raw),
       outcome: name,
       attributes,
       attempts: trace.attempts,
-      host: trace.host === undefined ? undefined : ready?.hostNames[trace.host],
+      host: trace.host === undefined ? undefined : hostNames?.[trace.host],
       hostRole: trace.host,
       secretRefreshed: trace.secretRefreshed,
-      latencyMs: now() - started,
+      // The key or certificate was refused again after the fresh fetch: changed in the merchant
+      // platform but not in the secret.
+      credentialsRefused: trace.secretRefreshed && 'error' in outcome && isCredentialRefusal(outcome.error),
+      latencyMs: finished - started,
       requestId: context?.awsRequestId,
-      certDaysToExpiry: trace.certNotAfter === undefined ? undefined : Math.floor((trace.certNotAfter.getTime() - now()) / DAY_MS),
+      certDaysToExpiry: certDaysToExpiry(trace, outcome, finished),
     });
-    if (isHttp(envelope)) return toApiGatewayResponse(outcome, context?.awsRequestId ?? '');
+    if (answersOverHttp(enveloped)) return toApiGatewayResponse(outcome, context?.awsRequestId ?? '');
     if ('error' in outcome) throw outcome.error;
     return outcome.result;
   };
 };
 
 export { createHandler, DEADLINE_MARGIN_MS };
-export type { Setup };

@@ -111,13 +111,13 @@ const readBody = (response: IncomingMessage, maxBytes: number, host: string): Pr
       try {
         resolve((strict ? STRICT_UTF8 : LENIENT_UTF8).decode(bytes));
       } catch {
-        reject(new WechatPayError('REPLY_NOT_UTF8', `${host} sent a reply that is not valid UTF-8`));
+        reject(new WechatPayError('REPLY_NOT_UTF8', `${host} sent a reply that is not valid UTF-8`, { ambiguous: true }));
       }
     };
     const declared = Number(response.headers['content-length']);
     if (strict && Number.isFinite(declared) && declared > maxBytes) {
       response.destroy();
-      reject(new WechatPayError('REPLY_TOO_LARGE', `${host} announced a reply of ${declared} bytes (limit ${maxBytes})`));
+      reject(new WechatPayError('REPLY_TOO_LARGE', `${host} announced a reply of ${declared} bytes (limit ${maxBytes})`, { ambiguous: true }));
       return;
     }
     response.on('data', (chunk: Buffer) => {
@@ -127,7 +127,7 @@ const readBody = (response: IncomingMessage, maxBytes: number, host: string): Pr
         return;
       }
       if (strict) {
-        response.destroy(new WechatPayError('REPLY_TOO_LARGE', `${host} sent a reply over ${maxBytes} bytes`));
+        response.destroy(new WechatPayError('REPLY_TOO_LARGE', `${host} sent a reply over ${maxBytes} bytes`, { ambiguous: true }));
         return;
       }
       chunks.push(chunk.subarray(0, chunk.length - (size - maxBytes)));

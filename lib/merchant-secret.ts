@@ -9,6 +9,12 @@ const BASE64_PATTERN = /^[A-Za-z0-9+/\s]+={0,2}\s*$/;
 
 type Fields = Record<string, unknown>;
 
+/**
+ * The expiry of the certificate behind each CERT_EXPIRED / CERT_NOT_YET_VALID error, so the
+ * invocation that refused it still reports its days to expiry (errors carry no custom fields).
+ */
+const refusedCertificateExpiries = new WeakMap<object, Date>();
+
 const invalid = (detail: string): ConfigError => new ConfigError('SECRET_INVALID', detail);
 
 const readString = (fields: Fields, name: string): string | undefined => {
@@ -115,11 +121,15 @@ const parseMerchantSecret = (secretString: string, version: string, now: number)
 
   const certNotBefore = new Date(certificate.validFrom);
   const certNotAfter = new Date(certificate.validTo);
+  const refuse = (error: ConfigError): ConfigError => {
+    refusedCertificateExpiries.set(error, certNotAfter);
+    return error;
+  };
   if (now > certNotAfter.getTime()) {
-    throw new ConfigError('CERT_EXPIRED', `the merchant API certificate expired on ${certNotAfter.toISOString()}`);
+    throw refuse(new ConfigError('CERT_EXPIRED', `the merchant API certificate expired on ${certNotAfter.toISOString()}`));
   }
   if (now < certNotBefore.getTime()) {
-    throw new ConfigError('CERT_NOT_YET_VALID', `the merchant API certificate is valid from ${certNotBefore.toISOString()}`);
+    throw refuse(new ConfigError('CERT_NOT_YET_VALID', `the merchant API certificate is valid from ${certNotBefore.toISOString()}`));
   }
   return Object.freeze({
     mchId: mchId as string,
@@ -131,4 +141,8 @@ const parseMerchantSecret = (secretString: string, version: string, now: number)
   });
 };
 
-export { parseMerchantSecret };
+/** The expiry of the certificate a CERT_EXPIRED / CERT_NOT_YET_VALID error refused; otherwise `undefined`. */
+const refusedCertificateExpiry = (error: unknown): Date | undefined =>
+  typeof error === 'object' && error !== null ? refusedCertificateExpiries.get(error) : undefined;
+
+export { parseMerchantSecret, refusedCertificateExpiry };

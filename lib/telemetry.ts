@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { ERROR_NAMES } from './errors.js';
 
 /** The log methods the function uses; Powertools' Logger in production. */
 interface Log {
@@ -19,6 +20,8 @@ type InvocationSummary = Readonly<{
   host: string | undefined;
   hostRole: 'primary' | 'backup' | undefined;
   secretRefreshed: boolean;
+  /** WeChat Pay refused the API key or certificate even after the fresh fetch of the secret. */
+  credentialsRefused: boolean;
   latencyMs: number;
   requestId: string | undefined;
   certDaysToExpiry: number | undefined;
@@ -26,11 +29,29 @@ type InvocationSummary = Readonly<{
 
 /** From this many days before the client certificate expires, the invocation line is a warning. */
 const CERT_WARNING_DAYS = 30;
+/** The embedded metrics; infra/dashboard.yml and infra/alarms.yml name them. */
+const METRIC_NAMES = {
+  INVOCATIONS: 'Invocations',
+  ATTEMPTS: 'Attempts',
+  LATENCY: 'Latency',
+  BACKUP_HOST_CALLS: 'BackupHostCalls',
+  CERT_DAYS_TO_EXPIRY: 'CertDaysToExpiry',
+} as const;
+/** The dimension that splits every metric by outcome; each is also emitted without it. */
+const OUTCOME_DIMENSION = 'Outcome';
+/** Every value of the `Outcome` dimension: a success, an error of CONTRACT.md, or a foreign error. */
+const OUTCOMES = ['Success', ...ERROR_NAMES, 'InternalError'] as const;
 /** Outcomes that need an operator (logged at ERROR); business outcomes are WARN, successes INFO. */
 const FAULTS = new Set(['ConfigError', 'WechatPayError', 'SignatureError', 'TransientError', 'InternalError']);
 
+/** A ConfigError line already says what is wrong with the certificate (CERT_EXPIRED, CERT_NOT_YET_VALID). */
 const certExpiresSoon = (summary: InvocationSummary): boolean =>
-  summary.certDaysToExpiry !== undefined && summary.certDaysToExpiry < CERT_WARNING_DAYS;
+  summary.certDaysToExpiry !== undefined && summary.certDaysToExpiry < CERT_WARNING_DAYS && summary.outcome !== 'ConfigError';
+
+const certWarning = (days: number): string =>
+  days < 0
+    ? `CERT_EXPIRED: the merchant API certificate has expired (days to expiry: ${days})`
+    : `CERT_EXPIRES_SOON: the merchant API certificate expires in ${days} days`;
 
 /** The line's level follows the outcome, so POWERTOOLS_LOG_LEVEL=WARN still keeps every fault's line. */
 const levelOf = (summary: InvocationSummary): 'info' | 'warn' | 'error' =>
@@ -46,8 +67,9 @@ const lineAttributes = (summary: InvocationSummary): Record<string, unknown> => 
   host: summary.host,
   host_role: summary.hostRole,
   secret_refreshed: summary.secretRefreshed,
+  ...(summary.credentialsRefused ? { credentials_refused: true } : {}),
   cert_days_to_expiry: summary.certDaysToExpiry,
-  ...(certExpiresSoon(summary) ? { cert_warning: `CERT_EXPIRES_SOON: the merchant API certificate expires in ${summary.certDaysToExpiry} days` } : {}),
+  ...(certExpiresSoon(summary) ? { cert_warning: certWarning(summary.certDaysToExpiry as number) } : {}),
   latency_ms: summary.latencyMs,
   request_id: summary.requestId,
 });
@@ -59,26 +81,37 @@ interface Telemetry {
 
 /**
  * Creates the telemetry of the function: one structured log line per invocation (Powertools
- * Logger) carrying CloudWatch embedded metrics (Powertools Metrics): `Invocations` by `Outcome`,
- * `Attempts`, `Latency`, `BackupHostCalls` and `CertDaysToExpiry`. Metrics and log share one line
- * so the contract's "one line per invocation" holds; that line is also the certificate-expiry
- * warning (level WARN, `cert_warning`) from 30 days before expiry.
+ * Logger) carrying CloudWatch embedded metrics (Powertools Metrics): `Invocations`, `Attempts`,
+ * `Latency`, `BackupHostCalls` and `CertDaysToExpiry`, each by `service` and `Outcome` and again
+ * by `service` alone (percentiles and minimums cannot be merged across the per-outcome series,
+ * and an alarm needs one series). Metrics and log share one line so the contract's "one line per
+ * invocation" holds; that line is also the certificate-expiry warning (level WARN, `cert_warning`)
+ * from 30 days before expiry.
  */
 const createTelemetry = (options: { logger: Log; metrics: Metrics }): Telemetry => {
   const { logger, metrics } = options;
 
   const embeddedMetrics = (summary: InvocationSummary): Record<string, unknown> => {
-    metrics.addDimension('Outcome', summary.outcome === 'success' ? 'Success' : summary.outcome);
-    metrics.addMetric('Invocations', MetricUnit.Count, 1);
-    metrics.addMetric('Attempts', MetricUnit.Count, summary.attempts);
-    metrics.addMetric('Latency', MetricUnit.Milliseconds, summary.latencyMs);
-    if (summary.hostRole !== undefined) metrics.addMetric('BackupHostCalls', MetricUnit.Count, summary.hostRole === 'backup' ? 1 : 0);
-    if (summary.certDaysToExpiry !== undefined) metrics.addMetric('CertDaysToExpiry', MetricUnit.Count, summary.certDaysToExpiry);
+    metrics.addDimension(OUTCOME_DIMENSION, summary.outcome === 'success' ? 'Success' : summary.outcome);
+    metrics.addMetric(METRIC_NAMES.INVOCATIONS, MetricUnit.Count, 1);
+    metrics.addMetric(METRIC_NAMES.ATTEMPTS, MetricUnit.Count, summary.attempts);
+    metrics.addMetric(METRIC_NAMES.LATENCY, MetricUnit.Milliseconds, summary.latencyMs);
+    if (summary.hostRole !== undefined) {
+      metrics.addMetric(METRIC_NAMES.BACKUP_HOST_CALLS, MetricUnit.Count, summary.hostRole === 'backup' ? 1 : 0);
+    }
+    if (summary.certDaysToExpiry !== undefined) {
+      metrics.addMetric(METRIC_NAMES.CERT_DAYS_TO_EXPIRY, MetricUnit.Count, summary.certDaysToExpiry);
+    }
     // The `service` dimension's value is already the logger's own `service` key (same name, same
     // value); passing it again would make the logger drop it with a warning line of its own.
     const { service: _service, ...emf } = metrics.serializeMetrics() as unknown as Record<string, unknown>;
     metrics.clearMetrics();
     metrics.clearDimensions();
+    // The same values again without `Outcome`: one more dimension set in the same directive.
+    for (const directive of (emf._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] }).CloudWatchMetrics) {
+      const [withOutcome] = directive.Dimensions;
+      if (withOutcome !== undefined) directive.Dimensions.push(withOutcome.filter((name) => name !== OUTCOME_DIMENSION));
+    }
     return emf;
   };
 
@@ -89,5 +122,5 @@ const createTelemetry = (options: { logger: Log; metrics: Metrics }): Telemetry 
   return { logInvocation };
 };
 
-export { createTelemetry, lineAttributes, levelOf, CERT_WARNING_DAYS };
+export { createTelemetry, lineAttributes, levelOf, CERT_WARNING_DAYS, METRIC_NAMES, OUTCOME_DIMENSION, OUTCOMES };
 export type { Telemetry, InvocationSummary, Log };

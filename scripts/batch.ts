@@ -15,7 +15,7 @@ import { describeProblems, parseBatchFile } from '../lib/batch/input-file.js';
 import type { ParsedFile } from '../lib/batch/input-file.js';
 import type { BatchSummary } from '../lib/batch/report.js';
 import { createAwsCloud, discoverStage, runInAws } from './batch/aws-run.js';
-import { createProgressPrinter, renderOutcomeProgress, renderStatusProgress, renderSummary } from './batch/progress.js';
+import { createProgressPrinter, renderStatusProgress, renderSummary } from './batch/progress.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EXIT = { completed: 0, error: 1, refused: 2, stopped: 3, failed: 3 } as const;
@@ -63,17 +63,12 @@ const causeText = (cause: string): string => {
 };
 
 const runLocal = async (file: string, bytes: Uint8Array, options: Readonly<{ name: string; seed: string; out: string }>): Promise<number> => {
-  // Lazy imports: the sandbox and the interpreter are local-mode only.
-  const [{ packageService, TEST_STAGE_PARAMS }, { startSandbox }, { startS3Sandbox }, { createLocalBatch }] = await Promise.all([
-    import('../test/deploy/support/package-service.js'),
-    import('../test/sandbox/index.js'),
-    import('../test/sandbox/s3-server.js'),
-    import('./batch/local-run.js'),
-  ]);
+  // Lazy import: the sandbox and the interpreter are local-mode only.
+  const { runWithProgress, startLocalSession } = await import('./batch/local-session.js');
   say('building the bundles and packaging the stack offline ...');
   await promisify(execFile)(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
-  const [packaged, sandbox, s3] = await Promise.all([packageService(TEST_STAGE_PARAMS), startSandbox(), startS3Sandbox()]);
-  const local = createLocalBatch({ template: packaged.template, sandbox, s3 });
+  const session = await startLocalSession();
+  const { local, sandbox } = session;
   try {
     const parsed = parseBatchFile(bytes, { name: file, defaults: { appid: sandbox.appid, serviceId: sandbox.serviceId }, maxRows: DEFAULT_MAX_ROWS });
     if (options.seed !== 'none') {
@@ -83,14 +78,7 @@ const runLocal = async (file: string, bytes: Uint8Array, options: Readonly<{ nam
       });
       say(`sandbox: ${parsed.rows.length} orders seeded ${options.seed === 'mixed' ? `in turn as ${MIXED.join(', ')}` : `as ${options.seed}`}`);
     }
-    const printer = createProgressPrinter(process.stdout);
-    const result = await local.run({
-      file: bytes,
-      fileName: basename(file),
-      execution: options.name,
-      onProgress: (progress) => printer.update(renderOutcomeProgress(progress), progress.total ? progress.done / progress.total : 0),
-    });
-    printer.done();
+    const result = await runWithProgress(local, { file: bytes, fileName: basename(file), execution: options.name });
     if (result.status !== 'completed') {
       say(`${result.status}: ${result.error}`);
       say(causeText(result.cause));
@@ -106,8 +94,7 @@ const runLocal = async (file: string, bytes: Uint8Array, options: Readonly<{ nam
     });
     return EXIT.completed;
   } finally {
-    await local.stop();
-    await Promise.all([sandbox.close(), s3.close(), packaged.cleanup()]);
+    await session.close();
   }
 };
 

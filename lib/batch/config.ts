@@ -1,7 +1,7 @@
-import { APPID_PATTERN, SERVICE_ID_PATTERN } from '../command.js';
 import type { CommandDefaults } from '../command.js';
 import type { Env } from '../config.js';
 import { ConfigError } from '../errors.js';
+import { FIELD_RULES } from '../fields.js';
 
 /** The batch function's configuration; docs/batch.md ("The bucket, the function and permissions"). */
 type BatchConfig = Readonly<{
@@ -39,14 +39,14 @@ const readBatchConfig = (env: Env = process.env): BatchConfig => {
     problems.push(`BATCH_MAX_ROWS must be an integer from 1 to ${MAX_ROWS_LIMIT}`);
   }
 
-  const optional = (name: string, pattern: RegExp, rule: string): string | undefined => {
+  const optional = (name: string, field: 'appid' | 'service_id'): string | undefined => {
     const raw = env[name];
     if (raw === undefined || raw === '') return undefined;
-    if (!pattern.test(raw)) problems.push(`${name} must be ${rule}`);
+    if (!FIELD_RULES[field].pattern.test(raw)) problems.push(`${name} must be ${FIELD_RULES[field].rule}`);
     return raw;
   };
-  const appid = optional('WECHATPAY_APPID', APPID_PATTERN, '1-32 characters without blanks, control characters or <>&\'"');
-  const serviceId = optional('WECHATPAY_SERVICE_ID', SERVICE_ID_PATTERN, '1-32 digits');
+  const appid = optional('WECHATPAY_APPID', 'appid');
+  const serviceId = optional('WECHATPAY_SERVICE_ID', 'service_id');
 
   if (problems.length > 0) throw new ConfigError('CONFIG_INVALID', problems.join('; '));
   return Object.freeze({ bucket, maxRows, defaults: Object.freeze({ appid, serviceId }) });

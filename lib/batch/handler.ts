@@ -9,6 +9,7 @@ import { prepareBatch } from './prepare.js';
 import type { Prepared } from './prepare.js';
 import { reportBatch } from './report.js';
 import type { BatchSummary, ReportInput } from './report.js';
+import type { Log } from '../telemetry.js';
 import type { ObjectStore } from './store.js';
 
 /** What the state machine sends (infra/batch-state-machine.asl.yml, Parameters of Prepare and Report). */
@@ -16,11 +17,8 @@ type BatchEvent =
   | Readonly<{ step: 'prepare'; key: unknown; execution: string }>
   | (Readonly<{ step: 'report' }> & ReportInput);
 
-/** The log method the handler uses; Powertools' Logger in production. */
-interface BatchLog {
-  info(message: string, attributes: Record<string, unknown>): void;
-  error(message: string, attributes: Record<string, unknown>): void;
-}
+/** The log methods the handler uses (the cancel function's, lib/telemetry.ts); Powertools' Logger in production. */
+type BatchLog = Pick<Log, 'info' | 'error'>;
 
 /** The configuration and the store, or the error that reading the configuration raised. */
 type BatchSetup = { log: BatchLog } & ({ config: BatchConfig; store: ObjectStore } | { error: Error });

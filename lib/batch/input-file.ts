@@ -8,6 +8,7 @@
 import { parseCommand } from '../command.js';
 import type { CommandDefaults } from '../command.js';
 import { isAppError } from '../errors.js';
+import { COMMAND_FIELDS, FIELD_RULES } from '../fields.js';
 import { parseCsv } from './csv.js';
 
 /** One order to cancel: the command's fields, optional ones only when the row has them. */
@@ -29,10 +30,11 @@ type ParseOptions = Readonly<{
 
 const REQUIRED_FIELDS = ['out_order_no', 'reason'] as const;
 const OPTIONAL_FIELDS = ['service_id', 'appid'] as const;
-const FIELDS: readonly string[] = [...REQUIRED_FIELDS, ...OPTIONAL_FIELDS];
+/** The command's fields (lib/fields.ts), in its order: the columns a file may have. */
+const FIELDS: readonly string[] = COMMAND_FIELDS;
 const BYTE_ORDER_MARK = '\uFEFF';
-/** The contract's out_order_no rule: safe to echo in a refusal. */
-const SAFE_ORDER_NO = /^[0-9A-Za-z_\-|*]{1,32}$/;
+/** The contract's out_order_no rule: a number that follows it is safe to echo in a refusal. */
+const SAFE_ORDER_NO = FIELD_RULES.out_order_no.pattern;
 
 /** The out_order_no of every row seen, valid or not, for the duplicate check. */
 type SeenOrder = Readonly<{ line: number; orderNo: unknown }>;

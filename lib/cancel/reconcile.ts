@@ -3,7 +3,8 @@
  * (spec §6 "Idempotency"), and the checks that keep a reply about another order out of it.
  */
 import type { CancelCommand } from '../command.js';
-import { OrderStateError, TransientError, WechatPayError } from '../errors.js';
+import { OrderNotFoundError, OrderStateError, SignatureError, TransientError, WechatPayError, isAppError } from '../errors.js';
+import type { AppError } from '../errors.js';
 import { isRateLimited } from '../wechatpay/index.js';
 import { callWechat } from './call.js';
 import type { Session } from './call.js';
@@ -25,7 +26,7 @@ const present = (value: string | undefined): string | undefined => (value === un
 /** A signed reply about another order is never taken as this order's truth. */
 const assertSameOrder = (command: CancelCommand, reply: Record<string, string>): Record<string, string> => {
   if (reply.out_order_no !== undefined && reply.out_order_no !== command.out_order_no) {
-    throw new WechatPayError('OUT_ORDER_NO_MISMATCH', 'the signed reply names another order');
+    throw new WechatPayError('OUT_ORDER_NO_MISMATCH', 'the signed reply names another order', { ambiguous: true });
   }
   return reply;
 };
@@ -80,5 +81,24 @@ const orderIdFromQuery = async (session: Session, command: CancelCommand, jitter
   }
 };
 
-export { assertSameOrder, queryOrder, answerFromState, orderIdFromQuery, present, WECHAT_VERSION };
+/**
+ * The answer from the order's state after an ambiguous outcome; `undefined` while it is still
+ * cancellable. A query that cannot tell the state keeps the answer retryable.
+ * @throws {OrderStateError} / {OrderNotFoundError} the order's true state.
+ * @throws {TransientError} the query failed: the truth is unknown.
+ */
+const reconcile = async (session: Session, command: CancelCommand, random: () => number, after: AppError): Promise<CancelResult | undefined> => {
+  try {
+    return answerFromState(command, await queryOrder(session, command, random));
+  } catch (error) {
+    if (error instanceof TransientError || error instanceof OrderStateError || error instanceof OrderNotFoundError) throw error;
+    const code = isAppError(error) ? error.code : 'INTERNAL_ERROR';
+    throw new TransientError('ORDER_STATE_UNKNOWN', `queryrentbill could not tell the order's state after ${after.code} (${code})`, { cause: error });
+  }
+};
+
+/** A refusal, or a reply that did not verify: after a send whose reply was not seen, only the query tells. */
+const isRefusal = (error: unknown): error is AppError => error instanceof WechatPayError || error instanceof SignatureError;
+
+export { assertSameOrder, queryOrder, answerFromState, reconcile, isRefusal, orderIdFromQuery, present, WECHAT_VERSION };
 export type { CancelResult };

@@ -1,8 +1,9 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { isPlainObject } from '../command.js';
 import { ERROR_NAMES, TransientError, ValidationError, isAppError } from '../errors.js';
 import type { ErrorName } from '../errors.js';
-import type { ApiGatewayVersion } from './detect.js';
+import { COMMAND_FIELDS } from '../fields.js';
+import type { ApiGatewayRequest } from './envelope.js';
 
 /** Largest accepted body, in bytes once decoded. The command itself is well under 1 KiB. */
 const MAX_BODY_BYTES = 16 * 1024;
@@ -10,7 +11,6 @@ const MAX_BODY_BYTES = 16 * 1024;
 const MAX_BASE64_CHARS = Math.ceil(MAX_BODY_BYTES / 3) * 4;
 /** Canonical base64 (RFC 4648 §4) with padding, no whitespace. */
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const COMMAND_FIELDS = ['out_order_no', 'reason', 'service_id', 'appid'] as const;
 
 /** HTTP status per error name: CONTRACT.md ("Errors"). Typed so a new name cannot go unmapped. */
 const HTTP_STATUS: Readonly<Record<ErrorName, number>> = {
@@ -25,15 +25,14 @@ const HTTP_STATUS: Readonly<Record<ErrorName, number>> = {
 /** Seconds a client should wait before retrying a TransientError. */
 const RETRY_AFTER_SECONDS = 1;
 
-type ApiGatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
+/** The event of either payload version. */
+type ApiGatewayEvent = ApiGatewayRequest['event'];
 type Outcome = { result: object } | { error: unknown };
 
 const tooLarge = () => new ValidationError('BODY_TOO_LARGE', `the body must be at most ${MAX_BODY_BYTES} bytes`);
 
-const methodOf = (event: ApiGatewayEvent, version: ApiGatewayVersion): unknown =>
-  version === 'api-gateway-v2'
-    ? (event as APIGatewayProxyEventV2).requestContext?.http?.method
-    : (event as APIGatewayProxyEvent).httpMethod;
+const methodOf = (request: ApiGatewayRequest): unknown =>
+  request.envelope === 'api-gateway-v2' ? request.event.requestContext?.http?.method : request.event.httpMethod;
 
 /** The body as text: base64 is checked strictly and the bytes must be valid UTF-8. */
 const bodyText = (event: ApiGatewayEvent): string => {
@@ -84,10 +83,12 @@ const pathOrderNo = (event: ApiGatewayEvent): unknown => {
  *   `INVALID_BODY` (bad base64, bad UTF-8, not a JSON object), `OUT_ORDER_NO_MISMATCH` (the path
  *   and the body name different orders).
  * @example
- * const raw = commandFromApiGateway(event, detectEnvelope(event));
+ * const enveloped = detectEnvelope(event);
+ * if (answersOverHttp(enveloped)) raw = commandFromApiGateway(enveloped);
  */
-const commandFromApiGateway = (event: ApiGatewayEvent, version: ApiGatewayVersion): Record<string, unknown> => {
-  if (methodOf(event, version) !== 'POST') throw new ValidationError('METHOD_NOT_ALLOWED', 'only POST is allowed');
+const commandFromApiGateway = (request: ApiGatewayRequest): Record<string, unknown> => {
+  const { event } = request;
+  if (methodOf(request) !== 'POST') throw new ValidationError('METHOD_NOT_ALLOWED', 'only POST is allowed');
   const body = bodyObject(event);
   const command: Record<string, unknown> = {};
   for (const field of COMMAND_FIELDS) {

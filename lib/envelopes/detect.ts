@@ -1,17 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, EventBridgeEvent } from 'aws-lambda';
 import { isPlainObject } from '../command.js';
-
-/** The ways the function is invoked (CONTRACT.md ("The request")). */
-const Envelope = {
-  API_GATEWAY_V1: 'api-gateway-v1',
-  API_GATEWAY_V2: 'api-gateway-v2',
-  EVENT_BRIDGE: 'event-bridge',
-  DIRECT: 'direct',
-} as const;
-type Envelope = (typeof Envelope)[keyof typeof Envelope];
-
-/** The API Gateway payload versions: REST API / HTTP API 1.0, and HTTP API 2.0. */
-type ApiGatewayVersion = typeof Envelope.API_GATEWAY_V1 | typeof Envelope.API_GATEWAY_V2;
+import { Envelope } from './envelope.js';
+import type { EnvelopedEvent } from './envelope.js';
 
 const own = (value: Record<string, unknown>, name: string): unknown => (Object.hasOwn(value, name) ? value[name] : undefined);
 
@@ -34,19 +24,18 @@ const isEventBridgeEvent = (event: unknown): event is EventBridgeEvent<string, u
   isPlainObject(event) && typeof own(event, 'detail-type') === 'string' && Object.hasOwn(event, 'detail');
 
 /**
- * Tells the envelope of an invocation apart by its shape alone. Never throws: anything that is not
- * recognisably API Gateway or EventBridge is a direct (or Step Functions) invocation, whose
- * command is then validated as is.
+ * Tells the envelope of an invocation apart by its shape alone, and returns the event with it,
+ * typed for that envelope. Never throws: anything that is not recognisably API Gateway or
+ * EventBridge is a direct (or Step Functions) invocation, whose command is then validated as is.
  *
  * @example
- * const envelope = detectEnvelope(event); // 'api-gateway-v2'
+ * const { envelope } = detectEnvelope(event); // 'api-gateway-v2'
  */
-const detectEnvelope = (event: unknown): Envelope => {
-  if (isApiGatewayV2Event(event)) return Envelope.API_GATEWAY_V2;
-  if (isApiGatewayV1Event(event)) return Envelope.API_GATEWAY_V1;
-  if (isEventBridgeEvent(event)) return Envelope.EVENT_BRIDGE;
-  return Envelope.DIRECT;
+const detectEnvelope = (event: unknown): EnvelopedEvent => {
+  if (isApiGatewayV2Event(event)) return { envelope: Envelope.API_GATEWAY_V2, event };
+  if (isApiGatewayV1Event(event)) return { envelope: Envelope.API_GATEWAY_V1, event };
+  if (isEventBridgeEvent(event)) return { envelope: Envelope.EVENT_BRIDGE, event };
+  return { envelope: Envelope.DIRECT, event };
 };
 
-export { Envelope, detectEnvelope, isApiGatewayV1Event, isApiGatewayV2Event, isEventBridgeEvent };
-export type { ApiGatewayVersion };
+export { detectEnvelope, isApiGatewayV1Event, isApiGatewayV2Event, isEventBridgeEvent };

@@ -53,10 +53,10 @@ const checkReply = (reply: Readonly<Record<string, string>>, credentials: Mercha
   if (!verify(reply, credentials.apiKey)) {
     throw new SignatureError('SIGN_MISMATCH', 'the reply signature does not verify with the key in hand', { credentialRefusal: true });
   }
-  if (reply.result_code === undefined) throw new WechatPayError('INVALID_REPLY', 'the signed reply has no result_code');
+  if (reply.result_code === undefined) throw new WechatPayError('INVALID_REPLY', 'the signed reply has no result_code', { ambiguous: true });
   if (reply.result_code !== 'SUCCESS') throw classifyResultFail(reply);
   if (reply.mch_id !== undefined && reply.mch_id !== credentials.mchId) {
-    throw new WechatPayError('MCH_ID_MISMATCH', 'the signed reply names another merchant');
+    throw new WechatPayError('MCH_ID_MISMATCH', 'the signed reply names another merchant', { ambiguous: true });
   }
   const { sign: _signature, ...verified } = reply;
   return verified;

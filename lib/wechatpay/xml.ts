@@ -18,6 +18,12 @@ const DTD_MARKUP = /<!(?:DOCTYPE|ENTITY)/i;
 /** Names that would reach an object's prototype machinery. */
 const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 
+/**
+ * A reply refused for its shape. It arrived after the request was processed, so the order's state
+ * is unknown (`ambiguous`): the use case asks queryrentbill rather than fail a cancelled order.
+ */
+const hostileReply = (code: string, detail: string): WechatPayError => new WechatPayError(code, detail, { ambiguous: true });
+
 const invalidReply = (detail: string): TransientError =>
   new TransientError('INVALID_REPLY', detail, { phase: FailurePhase.SENT });
 
@@ -26,12 +32,12 @@ const checkTag = (name: string, matcher: MatcherView | string): string => {
   // With `jPath: false` the parser passes its matcher, never a path string.
   const depth = (matcher as MatcherView).getDepth();
   if (depth === 1 && name !== ROOT) throw invalidReply('the reply root element is not <xml>');
-  if (depth > 2) throw new WechatPayError('XML_NESTED_FIELD', `the reply nests element <${name}> inside a field`);
+  if (depth > 2) throw hostileReply('XML_NESTED_FIELD', `the reply nests element <${name}> inside a field`);
   return name;
 };
 
 const refuseForbiddenName = (name: string): string => {
-  if (FORBIDDEN_NAMES.has(name)) throw new WechatPayError('XML_FORBIDDEN_FIELD', `the reply holds the forbidden element <${name}>`);
+  if (FORBIDDEN_NAMES.has(name)) throw hostileReply('XML_FORBIDDEN_FIELD', `the reply holds the forbidden element <${name}>`);
   return name;
 };
 
@@ -150,7 +156,7 @@ const toXml = (fields: Readonly<Record<string, string>>): string => {
  */
 const fromXml = (text: string): Record<string, string> => {
   if (text.trim() === '') throw invalidReply('the reply body is empty');
-  if (DTD_MARKUP.test(text)) throw new WechatPayError('XML_DOCTYPE_REFUSED', 'the reply declares a DTD or entities');
+  if (DTD_MARKUP.test(text)) throw hostileReply('XML_DOCTYPE_REFUSED', 'the reply declares a DTD or entities');
   // The parser itself is lenient (it accepts unclosed tags); the validator is not.
   if (XMLValidator.validate(text) !== true) throw invalidReply('the reply is not well-formed XML');
 
@@ -160,16 +166,16 @@ const fromXml = (text: string): Record<string, string> => {
 
   const { [TEXT_NODE]: looseText = '', ...elements } = children;
   // Whitespace between fields is layout; any other text directly under the root is not a field.
-  if (String(looseText).trim() !== '') throw new WechatPayError('XML_UNEXPECTED_TEXT', 'the reply has text outside its fields');
+  if (String(looseText).trim() !== '') throw hostileReply('XML_UNEXPECTED_TEXT', 'the reply has text outside its fields');
   const entries = Object.entries(elements) as [string, [string, ...string[]]][];
-  if (entries.length > MAX_FIELDS) throw new WechatPayError('XML_TOO_LARGE', `the reply has more than ${MAX_FIELDS} fields`);
+  if (entries.length > MAX_FIELDS) throw hostileReply('XML_TOO_LARGE', `the reply has more than ${MAX_FIELDS} fields`);
 
   const fields: [string, string][] = [];
   // Every element is parsed as an array, so a repeated field is seen instead of "last one wins".
   for (const [name, [value, ...duplicates]] of entries) {
-    if (duplicates.length > 0) throw new WechatPayError('XML_DUPLICATE_FIELD', `the reply repeats field ${name}`);
+    if (duplicates.length > 0) throw hostileReply('XML_DUPLICATE_FIELD', `the reply repeats field ${name}`);
     if (value.length > MAX_VALUE_CHARS) {
-      throw new WechatPayError('XML_TOO_LARGE', `field ${name} is longer than ${MAX_VALUE_CHARS} characters`);
+      throw hostileReply('XML_TOO_LARGE', `field ${name} is longer than ${MAX_VALUE_CHARS} characters`);
     }
     fields.push([name, value]);
   }

@@ -5,11 +5,9 @@
  */
 import { emptyCounts, OUTCOMES } from '../../lib/batch/outcomes.js';
 import type { Outcome } from '../../lib/batch/outcomes.js';
-import { packageService, TEST_STAGE_PARAMS } from '../../test/deploy/support/package-service.js';
-import { OrderState, startSandbox } from '../../test/sandbox/index.js';
-import { startS3Sandbox } from '../../test/sandbox/s3-server.js';
-import { createLocalBatch } from './local-run.js';
-import { createProgressPrinter, renderOutcomeProgress, renderSummary } from './progress.js';
+import { OrderState } from '../../test/sandbox/index.js';
+import { runWithProgress, startLocalSession } from './local-session.js';
+import { renderSummary } from './progress.js';
 
 const ORDERS = 300;
 /** Seeded state, fault, and the outcome that must follow. */
@@ -31,9 +29,9 @@ const CANCELLABLE = { state: OrderState.CREATED, outcome: 'cancelled' as Outcome
  * const ok = await runBulkDemo((line) => console.log(line));
  */
 const runBulkDemo = async (say: (line: string) => void): Promise<boolean> => {
-  const [packaged, sandbox, s3] = await Promise.all([packageService(TEST_STAGE_PARAMS), startSandbox(), startS3Sandbox()]);
   // Short retry waits: the state machine's own (5, 10, 20 s) would make the demo take minutes.
-  const local = createLocalBatch({ template: packaged.template, sandbox, s3, retryWaitMs: 50 });
+  const session = await startLocalSession({ retryWaitMs: 50 });
+  const { local, sandbox } = session;
   try {
     const expected = emptyCounts();
     const rows = ['out_order_no,reason'];
@@ -66,14 +64,7 @@ const runBulkDemo = async (say: (line: string) => void): Promise<boolean> => {
       }
     }
     say(`bulk: ${ORDERS} sandbox orders in mixed states through cancel-rental-orders-batch (local), with ${rateLimits} rate limits, ${systemErrors} SYSTEMERROR replies, ${lostReplies} lost replies and ${alwaysBusy} orders that never stop failing`);
-    const printer = createProgressPrinter(process.stdout);
-    const result = await local.run({
-      file: Buffer.from(`${rows.join('\r\n')}\r\n`),
-      fileName: 'demo-bulk.csv',
-      execution: 'demo-bulk',
-      onProgress: (progress) => printer.update(renderOutcomeProgress(progress), progress.total ? progress.done / progress.total : 0),
-    });
-    printer.done();
+    const result = await runWithProgress(local, { file: Buffer.from(`${rows.join('\r\n')}\r\n`), fileName: 'demo-bulk.csv', execution: 'demo-bulk' });
     if (result.status !== 'completed') {
       say(`bulk: the run ${result.status}: ${result.error}`);
       return false;
@@ -86,8 +77,7 @@ const runBulkDemo = async (say: (line: string) => void): Promise<boolean> => {
     say(wrong.length === 0 ? `${ORDERS} of ${ORDERS} bulk outcomes as expected` : `bulk outcomes not as expected: ${wrong.map((o) => `${o} ${result.summary.counts[o]} (expected ${expected[o]})`).join(', ')}`);
     return wrong.length === 0;
   } finally {
-    await local.stop();
-    await Promise.all([sandbox.close(), s3.close(), packaged.cleanup()]);
+    await session.close();
   }
 };
 

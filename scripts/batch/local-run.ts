@@ -59,7 +59,7 @@ type MutablePromiseConstructor = PromiseConstructor & { withResolvers?: unknown 
 
 /**
  * aws-local-stepfunctions 3 calls Promise.withResolvers, which Node 20 lacks: every Task would fail
- * with a TypeError (docs/testing.md, "State machine execution"). Shim it; runs refuse any TypeError.
+ * with a TypeError (docs/testing.md ("The state machine, executed")). Shim it; runs refuse any TypeError.
  */
 const shimPromiseWithResolvers = (): void => {
   if (typeof (Promise as MutablePromiseConstructor).withResolvers === 'function') return;

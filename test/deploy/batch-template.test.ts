@@ -16,7 +16,7 @@ import { readZipEntries } from './support/zip-entries.js';
 const BATCH_ASL_URL = new URL('../../infra/batch-state-machine.asl.yml', import.meta.url);
 const EXISTING_BUCKET = 'ops-existing-batch-bucket';
 const MACHINE_NAME = 'cancel-bill-dev-cancel-rental-orders-batch';
-/** Read as X-Ray's trace actions are (another change adds them): the only actions allowed on `*`. */
+/** X-Ray's two write actions support no resource-level permissions: the only actions allowed on `*`. */
 const ANY_RESOURCE_ALLOWED = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 
 type MapState = {
@@ -261,6 +261,7 @@ describe('serverless.yml: batch cancellation', () => {
         { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: getAtt('CancelBillBatchLogGroup', 'Arn') },
         { Sid: 'ReadInputsAndResults', Effect: 'Allow', Action: 's3:GetObject', Resource: [objectsArn('inputs', bucket()), objectsArn('results', bucket())] },
         { Sid: 'WriteResults', Effect: 'Allow', Action: 's3:PutObject', Resource: objectsArn('results', bucket()) },
+        { Sid: 'WriteTraces', Effect: 'Allow', Action: ANY_RESOURCE_ALLOWED, Resource: '*' },
       ]);
     });
 
@@ -296,6 +297,7 @@ describe('serverless.yml: batch cancellation', () => {
           Action: ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
           Resource: objectsArn('results', bucket),
         },
+        { Sid: 'WriteTraces', Effect: 'Allow', Action: ANY_RESOURCE_ALLOWED, Resource: '*' },
       ]);
     });
 
@@ -337,15 +339,23 @@ describe('serverless.yml: batch cancellation', () => {
     it('raises an alarm on failed batch executions and on timed-out ones, to the alarm topic', () => {
       // Act
       const alarms = Object.values(resourcesOfType(packaged.template, 'AWS::CloudWatch::Alarm')).filter(
-        (alarm) => JSON.stringify(alarm.Properties.Dimensions) === JSON.stringify([{ Name: 'StateMachineArn', Value: { Ref: BATCH_STATE_MACHINE_ID } }]),
+        (alarm) => JSON.stringify(alarm.Properties.Dimensions) === JSON.stringify([{ Name: 'StateMachineArn', Value: statesArn(`stateMachine:${MACHINE_NAME}`) }]),
       );
 
       // Assess
       expect(alarms.map((alarm) => [alarm.Properties.Namespace, alarm.Properties.MetricName, alarm.Properties.AlarmName])).toEqual([
-        ['AWS/States', 'ExecutionsFailed', 'cancel-bill-dev-batch-executions-failed'],
-        ['AWS/States', 'ExecutionsTimedOut', 'cancel-bill-dev-batch-executions-timed-out'],
+        ['AWS/States', 'ExecutionsFailed', 'cancel-bill-dev-cancel-rental-orders-batch-executions-failed'],
+        ['AWS/States', 'ExecutionsTimedOut', 'cancel-bill-dev-cancel-rental-orders-batch-executions-timed-out'],
       ]);
-      for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+      for (const alarm of alarms) {
+        expect(alarm.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: 'AlarmTopic' }] });
+      }
+    });
+
+    it('traces the batch function and the batch state machine, as the single-order ones', () => {
+      // Assess
+      expect(packaged.template.Resources.CancelBillBatchLambdaFunction?.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(packaged.template.Resources[BATCH_STATE_MACHINE_ID]?.Properties.TracingConfiguration).toEqual({ Enabled: true });
     });
 
     it('outputs the bucket and the state machine for `npm run batch`', () => {

@@ -109,7 +109,7 @@ describe('serverless.yml', () => {
       );
     });
 
-    it('counts SignatureError and ConfigError invocation lines and alarms on them', () => {
+    it('counts SignatureError, ConfigError and credentials refused after the fresh fetch, and alarms on them', () => {
       // Act
       const [, filter] = onlyResourceOfType(packaged.template, 'AWS::Logs::MetricFilter');
       const [metric] = filter.Properties.MetricTransformations as { MetricNamespace: string; MetricName: string }[];
@@ -117,7 +117,7 @@ describe('serverless.yml', () => {
       // Assess
       expect(filter.Properties.LogGroupName).toEqual({ Ref: 'CancelBillLogGroup' });
       expect(filter.Properties.FilterPattern).toBe(
-        '{ ($.message = "cancel-bill invocation") && (($.error_name = "SignatureError") || ($.error_name = "ConfigError")) }',
+        '{ ($.message = "cancel-bill invocation") && (($.error_name = "SignatureError") || ($.error_name = "ConfigError") || ($.credentials_refused IS TRUE)) }',
       );
       expect(alarms).toContainEqual(
         expect.objectContaining({ Namespace: metric?.MetricNamespace, MetricName: metric?.MetricName }),

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageService, TEST_STAGE_PARAMS } from './support/package-service.js';
 import type { PackagedService, Resource } from './support/package-service.js';
+import { BATCH_STATE_MACHINE_ID } from './support/asl.js';
 import { getAtt, resourcesOfType, roleStatements, stringsIn } from './support/template.js';
+import type { Statement } from './support/template.js';
 import { readZipEntries } from './support/zip-entries.js';
 
 /** The batch function's and the batch state machine's roles (batch-template.test.ts). */
@@ -21,6 +23,8 @@ const CONTRACT_VARIABLES = [
 const STANDARD_VARIABLES = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME'];
 const HTTP_API_TIMEOUT_SECONDS = 30;
 const FUNCTION_ARN = getAtt('CancelBillLambdaFunction', 'Arn');
+/** The only actions allowed on `*`: X-Ray supports no resource-level permissions for them. */
+const XRAY_WRITE_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 
 describe('serverless.yml', () => {
   let packaged: PackagedService;
@@ -88,13 +92,17 @@ describe('serverless.yml', () => {
   });
 
   describe('iam', () => {
-    it('runs the function under its own role', () => {
+    it('runs the function and the state machine under their own roles', () => {
+      // Act
+      const [[, machine] = []] = Object.entries(resourcesOfType(packaged.template, 'AWS::StepFunctions::StateMachine')).filter(([id]) => id !== BATCH_STATE_MACHINE_ID);
+
       // Assess
       expect(fn.Properties.Role).toEqual(getAtt('CancelBillRole', 'Arn'));
-      expect(Object.keys(roles).sort()).toEqual(['CancelBillRole', ...BATCH_ROLES, expect.stringMatching(/Role$/)].sort());
+      expect(machine?.Properties.RoleArn).toEqual(getAtt('CancelRentalOrderRole', 'Arn'));
+      expect(Object.keys(roles).sort()).toEqual(['CancelBillRole', 'CancelRentalOrderRole', ...BATCH_ROLES].sort());
     });
 
-    it('grants the function its log group, the one secret, the failure queue and the secret key', () => {
+    it('grants the function its log group, the one secret, the failure queue, the secret key and trace writing', () => {
       // Act
       const statements = roleStatements(packaged.template, roles.CancelBillRole as Resource);
 
@@ -108,6 +116,7 @@ describe('serverless.yml', () => {
         { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: TEST_STAGE_PARAMS.secretArn },
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAtt('FailedInvocationsQueue', 'Arn') },
         { Effect: 'Allow', Action: 'kms:Decrypt', Resource: TEST_STAGE_PARAMS.secretKmsKeyArn },
+        { Effect: 'Allow', Action: XRAY_WRITE_ACTIONS, Resource: '*' },
       ]);
     });
 
@@ -125,27 +134,45 @@ describe('serverless.yml', () => {
       });
     });
 
-    it('has no wildcard anywhere in the function role', () => {
+    it.each([{ role: 'CancelBillRole' }, { role: 'CancelRentalOrderRole' }])(
+      'has no wildcard in $role but the two X-Ray write actions on *, which support no resource-level permissions',
+      ({ role }) => {
+        // Act
+        const statements = roleStatements(packaged.template, roles[role] as Resource);
+        const onStar = statements.filter((statement) => stringsIn(statement.Resource).some((text) => text.includes('*')));
+        const elsewhere = stringsIn(statements.filter((statement) => !onStar.includes(statement))).filter((text) => text.includes('*'));
+
+        // Assess
+        expect(onStar.map(({ Effect, Action, Resource, Condition }) => ({ Effect, Action, Resource, Condition }))).toEqual([
+          { Effect: 'Allow', Action: XRAY_WRITE_ACTIONS, Resource: '*', Condition: undefined },
+        ]);
+        expect(elsewhere).toEqual([]);
+        expect(stringsIn(roles[role]?.Properties.AssumeRolePolicyDocument).filter((text) => text.includes('*'))).toEqual([]);
+      },
+    );
+
+    it('lets the state machine invoke the function, write traces, and nothing else', () => {
       // Act
-      const wildcards = stringsIn(roles.CancelBillRole?.Properties).filter((text) => text.includes('*'));
+      const statements = roleStatements(packaged.template, roles.CancelRentalOrderRole as Resource);
 
       // Assess
-      expect(wildcards).toEqual([]);
+      expect(statements.map(({ Effect, Action, Resource }) => ({ Effect, Action, Resource }))).toEqual([
+        { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: FUNCTION_ARN },
+        { Effect: 'Allow', Action: XRAY_WRITE_ACTIONS, Resource: '*' },
+      ]);
     });
 
-    it('lets the state machine invoke the function (and its versions) and nothing else', () => {
-      // Prepare
-      const [machineRole] = Object.entries(roles).filter(([id]) => id !== 'CancelBillRole' && !BATCH_ROLES.includes(id));
-
+    it('lets only Step Functions of this account assume the state machine role', () => {
       // Act
-      const statements = roleStatements(packaged.template, machineRole?.[1] as Resource);
+      const trust = roles.CancelRentalOrderRole?.Properties.AssumeRolePolicyDocument as { Statement: Statement[] };
 
       // Assess
-      expect(statements).toEqual([
+      expect(trust.Statement).toEqual([
         {
           Effect: 'Allow',
-          Action: ['lambda:InvokeFunction'],
-          Resource: [FUNCTION_ARN, { 'Fn::Sub': ['${functionArn}:*', { functionArn: FUNCTION_ARN }] }],
+          Principal: { Service: 'states.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
         },
       ]);
     });

@@ -161,7 +161,7 @@ describe('infra/state-machine.asl.yml, packaged and executed (aws-local-stepfunc
         code: /^RETURN_CODE_FAIL: /,
         prepare: (s) => s.primary.faults.set({ kind: 'returnFail', msg: 'mch_id与appid不匹配' } satisfies WechatPayFault),
       },
-      { error: 'SignatureError', code: /^SIGN_MISMATCH: /, prepare: (s) => s.primary.faults.set('misSigned') },
+      { error: 'SignatureError', code: /^SIGN_MISMATCH: /, prepare: (s) => s.primary.faults.set('forgedSuccess', { endpoint: 'cancelbill' }) },
     ])('fails $error in the Fail state CancellationFault, with the function error as the execution error', async ({ error, code, prepare, input }) => {
       // Prepare
       const order = sandbox.seedOrder(orderNo(), OrderState.USER_ACCEPTED);

@@ -46,6 +46,20 @@ describe('cancel through every envelope', () => {
     );
   });
 
+  it('sends a reason holding a line feed and a tab exactly as signed', async () => {
+    // Prepare
+    const orderNo = nextOrderNo();
+    sandbox.seedOrder(orderNo, 'CREATED');
+    const reason = '柜门故障\n已退还\t充电宝';
+
+    // Act
+    const outcome = await lambda.invoke({ out_order_no: orderNo, reason });
+
+    // Assess: the sandbox parsed the same text back and its signature check passed.
+    expect(outcome).toMatchObject({ ok: true, result: { state: 'REVOKED', already_cancelled: false } });
+    expect(sandbox.primary.stats.requests.find((r) => r.fields.out_order_no === orderNo)?.fields.reason).toBe(reason);
+  });
+
   it('cancels a USER_ACCEPTED order from an EventBridge event', async () => {
     // Prepare
     const orderNo = nextOrderNo();

@@ -113,42 +113,63 @@ describe('hostile replies', () => {
     await sandbox?.close();
   });
 
-  it.each(SANDBOX_FAULTS)('refuses $name with $expected.name $expected.code', async ({ fault, expected }) => {
+  it.each(SANDBOX_FAULTS)('refuses $name, answers the order state from queryrentbill, and stays retryable when the query is hostile too', async ({ fault, expected }) => {
+    // Prepare: every hostile reply comes after the cancel was applied.
+    const [applied, unknown] = [nextOrderNo(), nextOrderNo()];
+    for (const orderNo of [applied, unknown]) sandbox.seedOrder(orderNo, 'CREATED');
+    sandbox.primary.faults.push(fault, { endpoint: 'cancelbill', match: (request) => request.fields?.out_order_no === applied });
+    sandbox.primary.faults.set(fault, { match: (request) => request.fields?.out_order_no === unknown });
+
+    // Act
+    const answered = await invoke(viaSandbox, applied);
+    const refused = await invoke(viaSandbox, unknown);
+    sandbox.primary.faults.clear();
+
+    // Assess: the reply is never believed; the verified query is, and without one the answer is retryable.
+    expect(answered).toMatchObject({ ok: true, result: { state: 'REVOKED', already_cancelled: true } });
+    expect(refused).toMatchObject({ ok: false, error: { name: 'TransientError' } });
+    expect((refused as Extract<Invocation, { ok: false }>).error.message).toMatch(new RegExp(`^ORDER_STATE_UNKNOWN: .*\\(${expected.code}\\)`));
+    expect(refused.ms).toBeLessThan(LAMBDA_MS);
+    expect(viaSandbox.unhandled()).toEqual([]);
+    expect(await invoke(viaSandbox, unknown)).toMatchObject({ ok: true, result: { state: 'REVOKED', already_cancelled: true } });
+    for (const orderNo of [applied, unknown]) expect(sandbox.orders.get(orderNo)?.cancelCount).toBe(1);
+  });
+
+  it('answers SignatureError for a forged success when the verified query says the order is still open', async () => {
     // Prepare
     const orderNo = nextOrderNo();
     sandbox.seedOrder(orderNo, 'CREATED');
-    sandbox.primary.faults.push(fault, { endpoint: 'cancelbill', match: (request) => request.fields?.out_order_no === orderNo });
+    sandbox.primary.faults.set('forgedSuccess', { endpoint: 'cancelbill', match: (request) => request.fields?.out_order_no === orderNo });
 
     // Act
     const outcome = await invoke(viaSandbox, orderNo);
+    sandbox.primary.faults.clear();
 
-    // Assess
-    expect(outcome).toMatchObject({ ok: false, error: { name: expected.name } });
-    expect((outcome as Extract<Invocation, { ok: false }>).error.message).toMatch(new RegExp(`^${expected.code}: `));
-    expect(outcome.ms).toBeLessThan(ATTEMPT_MS);
-    expect(viaSandbox.unhandled()).toEqual([]);
-    // The hostile reply came after the cancel was applied: a repeat call must report that truth.
-    expect(await invoke(viaSandbox, orderNo)).toMatchObject({ ok: true, result: { state: 'REVOKED', already_cancelled: true } });
-    expect(sandbox.orders.get(orderNo)?.cancelCount).toBe(1);
+    // Assess: never a success for an order that was not cancelled.
+    expect(outcome).toMatchObject({ ok: false, error: { name: 'SignatureError' } });
+    expect((outcome as Extract<Invocation, { ok: false }>).error.message).toMatch(/^SIGN_MISMATCH: /);
+    expect(sandbox.orders.get(orderNo)).toMatchObject({ state: 'CREATED', cancelCount: 0 });
   });
 
-  it.each(HOSTILE_REPLIES)('refuses $name with $expected.name $expected.code', async ({ reply, expected }) => {
+  it.each(HOSTILE_REPLIES)('refuses $name, answers the order state from queryrentbill, and stays retryable when the query is hostile too', async ({ reply, expected }) => {
     // Prepare
-    const orderNo = nextOrderNo();
-    sandbox.seedOrder(orderNo, 'CREATED');
-    hostile.push(reply);
+    const [applied, unknown] = [nextOrderNo(), nextOrderNo()];
+    for (const orderNo of [applied, unknown]) sandbox.seedOrder(orderNo, 'CREATED');
 
-    // Act
-    const outcome = await invoke(viaHostile, orderNo);
+    // Act: first only the cancel's reply is hostile, then the query's too.
+    hostile.push(reply);
+    const answered = await invoke(viaHostile, applied);
+    hostile.push(reply, 2);
+    const refused = await invoke(viaHostile, unknown);
 
     // Assess
-    expect(outcome).toMatchObject({ ok: false, error: { name: expected.name } });
-    expect((outcome as Extract<Invocation, { ok: false }>).error.message).toMatch(new RegExp(`^${expected.code}: `));
-    expect(outcome.ms).toBeLessThan(ATTEMPT_MS);
+    expect(answered).toMatchObject({ ok: true, result: { out_order_no: applied, state: 'REVOKED', already_cancelled: true } });
+    expect(refused).toMatchObject({ ok: false, error: { name: 'TransientError' } });
+    expect((refused as Extract<Invocation, { ok: false }>).error.message).toMatch(new RegExp(`^ORDER_STATE_UNKNOWN: .*\\(${expected.code}\\)`));
+    expect(refused.ms).toBeLessThan(LAMBDA_MS);
     expect(viaHostile.unhandled()).toEqual([]);
-    // The hostile reply came after the cancel was applied: a repeat call must report that truth.
-    expect(await invoke(viaHostile, orderNo)).toMatchObject({ ok: true, result: { state: 'REVOKED', already_cancelled: true } });
-    expect(sandbox.orders.get(orderNo)?.cancelCount).toBe(1);
+    expect(await invoke(viaHostile, unknown)).toMatchObject({ ok: true, result: { state: 'REVOKED', already_cancelled: true } });
+    for (const orderNo of [applied, unknown]) expect(sandbox.orders.get(orderNo)?.cancelCount).toBe(1);
   });
 
   it.each([
@@ -199,7 +220,7 @@ describe('hostile replies', () => {
     expect((outcome as Extract<Invocation, { ok: false }>).error.message).toMatch(/^HTTP_404: /);
   });
 
-  it('refuses a 32 MB chunked stream with REPLY_TOO_LARGE without buffering it', async () => {
+  it('refuses a 32 MB chunked stream at the cap without buffering it, and answers the order state', async () => {
     // Prepare: a success and a small flood first, so the process's peak memory has settled (source maps, error paths).
     for (const size of [0, 256 * 1024]) {
       const warmUp = nextOrderNo();
@@ -217,9 +238,9 @@ describe('hostile replies', () => {
     // Act
     const outcome = await invoke(viaHostile, orderNo);
 
-    // Assess
-    expect(outcome).toMatchObject({ ok: false, error: { name: 'WechatPayError' } });
-    expect((outcome as Extract<Invocation, { ok: false }>).error.message).toMatch(/^REPLY_TOO_LARGE: /);
+    // Assess: the flood is cut off at the cap, and the applied cancel is answered from queryrentbill.
+    expect(outcome).toMatchObject({ ok: true, result: { state: 'REVOKED', already_cancelled: true } });
+    expect(viaHostile.records().filter((record) => record.message === 'cancel-bill invocation').at(-1)).toMatchObject({ attempts: 2 });
     expect(outcome.ms).toBeLessThan(ATTEMPT_MS);
     expect((await peakRss(pid)) - before).toBeLessThan(FLOOD_BYTES / 2);
   });

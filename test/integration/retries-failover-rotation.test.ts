@@ -244,7 +244,10 @@ describe('retries, failover and rotation', () => {
       // Assess
       expect(refused).toMatchObject({ ok: false, error: { name: 'WechatPayError' } });
       expect((refused as Failure).error.message).toMatch(/^(SSL_CERT_ERROR|NO_CLIENT_CERT): /);
+      const lines = lambda.records().filter((r) => r.message === 'cancel-bill invocation');
+      expect(lines.at(-2)).toMatchObject({ out_order_no: refusedOrder, secret_refreshed: true, credentials_refused: true });
       expect(outcome).toMatchObject({ ok: true, result: { state: 'REVOKED', already_cancelled: false } });
+      expect(lines.at(-1)).not.toHaveProperty('credentials_refused');
       expect(sandbox.secrets.stats.getSecretValue - fetchesBefore).toBe(1);
     } finally {
       // Never leave the foreign certificate in the secret, even when a step above threw.
@@ -298,12 +301,12 @@ describe('retries, failover and rotation', () => {
     expect(sandbox.orders.get(orderNo)?.cancelCount).toBe(1);
   });
 
-  it('reports SignatureError when replies still do not verify after the one fresh fetch of the secret', async () => {
+  it('reports SignatureError when forged replies still do not verify after the one fresh fetch, and the order is still open', async () => {
     // Prepare
     const lambda = await warmLambda();
     const orderNo = nextOrderNo();
     sandbox.seedOrder(orderNo, 'CREATED');
-    sandbox.primary.faults.set('misSigned', { endpoint: 'cancelbill' });
+    sandbox.primary.faults.set('forgedSuccess', { endpoint: 'cancelbill' });
     sandbox.storeMerchantSecret('pem');
 
     // Act

@@ -102,6 +102,23 @@ describe('secrets and configuration', () => {
     expect(sandbox.primary.stats.httpRequests).toBe(before);
   });
 
+  it.each([
+    { identity: 'expired', code: 'CERT_EXPIRED', below: 0 },
+    { identity: 'notYetValid', code: 'CERT_NOT_YET_VALID', below: 1 },
+  ] as const)('still reports CertDaysToExpiry below $below for $code, so the expiry alarms fire', async ({ identity, code, below }) => {
+    // Prepare
+    const lambda = await lambdaWithSecret(sandbox.merchantSecret('pem', { identity }));
+
+    // Act
+    await cancelFresh(lambda);
+
+    // Assess
+    const [line] = lambda.records();
+    expect(line).toMatchObject({ level: 'ERROR', error_code: code, Outcome: 'ConfigError' });
+    expect(line?.CertDaysToExpiry).toBeLessThan(below);
+    expect(line?.cert_days_to_expiry).toBe(line?.CertDaysToExpiry);
+  });
+
   it('refuses a legacy (RC2/3DES) PKCS#12 and says to re-export it', async () => {
     // Prepare
     if (sandbox.certs.legacyPfx === undefined) throw new Error('this openssl cannot write a legacy PKCS#12');

@@ -14,7 +14,7 @@ import type { Endpoint } from './wechatpay-endpoints.js';
 type SimpleFaultKind =
   | 'systemError' | 'frequencyLimited' | 'certError' | 'http500' | 'http502' | 'resetBeforeProcessing' | 'hang'
   | 'resetAfterProcessing' | 'trickle' | 'malformed' | 'misSigned' | 'signedOverOtherFields' | 'unsignedSuccess'
-  | 'doctype' | 'duplicateResultCode';
+  | 'doctype' | 'duplicateResultCode' | 'forgedSuccess';
 
 /**
  * One fault. Before processing (orders untouched):
@@ -22,7 +22,9 @@ type SimpleFaultKind =
  * - `frequencyLimited`: `err_code=FREQUENCY_LIMITED` (signed unless `signFailReplies: false`);
  * - `returnFail`: `return_code=FAIL` with `return_msg = msg`;
  * - `certError`: nginx 400 "The SSL certificate error"; `http500`, `http502`: nginx pages;
- * - `resetBeforeProcessing`: the connection is destroyed; `hang`: no answer ever.
+ * - `resetBeforeProcessing`: the connection is destroyed; `hang`: no answer ever;
+ * - `forgedSuccess`: a success that WeChat Pay never sent (the cancel is not applied), signed with
+ *   a key the merchant does not hold, as a man in the middle would forge it.
  *
  * After processing (a cancel is applied, then the reply is altered):
  * - `resetAfterProcessing`: the reply is lost; `slow`: sent after `ms`;
@@ -98,6 +100,10 @@ const deliverBeforeProcessing = (fault: WechatPayFault, request: Fields, context
     case 'http502': return { kind: 'send', reply: NginxPage.BAD_GATEWAY };
     case 'resetBeforeProcessing': return { kind: 'reset' };
     case 'hang': return { kind: 'hang' };
+    case 'forgedSuccess': {
+      const forged = { kind: 'result', fields: { result_code: 'SUCCESS', out_order_no: request.out_order_no ?? '', order_id: '99999999999999999999' }, signed: true } as const;
+      return { kind: 'send', reply: xmlReply(buildReplyFields(forged, request, `${context.apiKey}forged`), context) };
+    }
     default: return undefined;
   }
 };

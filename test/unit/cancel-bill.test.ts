@@ -12,9 +12,11 @@ import {
   WechatPayError,
 } from '../../lib/errors.js';
 import { createHostSelector } from '../../lib/host-selector.js';
-import { classifyHttpStatus, classifyResultFail } from '../../lib/wechatpay/outcomes.js';
+import { classifyHttpStatus, classifyResultFail, classifyReturnFail } from '../../lib/wechatpay/outcomes.js';
+import { fromXml } from '../../lib/wechatpay/xml.js';
 import type { MerchantCredentials } from '../../lib/types.js';
-import { createFakeClock, fakeCredentials } from '../helpers/fake-deps.js';
+import type { WechatPayClient } from '../../lib/wechatpay/index.js';
+import { createFakeClock, fakeCredentials, fakeDeps } from '../helpers/fake-deps.js';
 
 type Call = { at: number; baseUrl: string; path: string; fields: Record<string, string>; credentials: MerchantCredentials; timeoutMs: number };
 /** A scripted reply or failure; a function runs as the call happens (to move the clock, say). */
@@ -38,36 +40,42 @@ const setUp = (script: { cancel?: Step[]; query?: Step[] }, options: { maxAttemp
   const queues = { 'wxv/cancelbill': [...(script.cancel ?? [])], 'wxv/queryrentbill': [...(script.query ?? [])] };
   const secretFetches: boolean[] = [];
   let version = 0;
-  const canceller = createCanceller(
-    {
-      client: {
-        call: async (input) => {
-          calls.push({ ...(input as Omit<Call, 'at'>), at: clock.now() });
-          const next = queues[input.path].shift();
-          if (next === undefined) throw new Error(`unscripted call to ${input.path}`);
-          const step = typeof next === 'function' ? next(clock) : next;
-          if (step instanceof Error) throw step;
-          return step;
-        },
+  const deps = fakeDeps({
+    clock,
+    secrets: {
+      get: async (opts) => {
+        secretFetches.push(opts?.refresh === true);
+        version += 1;
+        return fakeCredentials({ version: `v${version}` });
       },
-      secrets: {
-        get: async (opts) => {
-          secretFetches.push(opts?.refresh === true);
-          version += 1;
-          return fakeCredentials({ version: `v${version}` });
-        },
-      },
-      hosts: createHostSelector({ primary: PRIMARY, backup: options.backup === null ? undefined : (options.backup ?? BACKUP), clock }),
-      clock,
-      random: () => 0.5,
     },
-    { timeoutMs: 8000, maxAttempts: options.maxAttempts ?? 3 },
-  );
+    hosts: createHostSelector({ primary: PRIMARY, backup: options.backup === null ? undefined : (options.backup ?? BACKUP), clock }),
+  });
+  const client: WechatPayClient = {
+    call: async (input) => {
+      calls.push({ ...(input as Omit<Call, 'at'>), at: clock.now() });
+      const next = queues[input.path].shift();
+      if (next === undefined) throw new Error(`unscripted call to ${input.path}`);
+      const step = typeof next === 'function' ? next(clock) : next;
+      if (step instanceof Error) throw step;
+      return step;
+    },
+  };
+  const canceller = createCanceller({ ...deps, client }, { timeoutMs: 8000, maxAttempts: options.maxAttempts ?? 3 });
   const trace: CancelTrace = { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined };
   const run = (deadlineMs = 60_000) => canceller.cancel(COMMAND, clock.now() + deadlineMs, trace);
   return { run, calls, trace, clock, secretFetches };
 };
 
+/** The error `fromXml` throws for `text`, as the client would pass it on. */
+const fromXmlError = (text: string): Error => {
+  try {
+    fromXml(text);
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('the XML was accepted');
+};
 /** A business refusal as the client makes it from a reply: classified by the one table (flags included). */
 const refusal = (code: string, detail: string): Error => classifyResultFail({ result_code: 'FAIL', err_code: code, err_code_des: detail });
 const systemError = () => new TransientError('SYSTEMERROR', 'busy', { phase: 'sent' });
@@ -124,13 +132,15 @@ describe('cancel-bill', () => {
     await expect(run()).rejects.toThrow(/^PARAM_ERROR: bad/);
   });
 
-  it('never answers from a query reply about another order', async () => {
+  it('never answers from a query reply about another order, and keeps the answer retryable', async () => {
     // Prepare
     const foreign = { ...queryReply('REVOKED'), out_order_no: 'SOMEONE-ELSE' };
     const { run } = setUp({ cancel: [refusal('PARAM_ERROR', 'refused')], query: [foreign] });
 
     // Act / Assess
-    await expect(run()).rejects.toThrow(/^OUT_ORDER_NO_MISMATCH: /);
+    const error = await run().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toMatch(/^ORDER_STATE_UNKNOWN: .*\(OUT_ORDER_NO_MISMATCH\)/);
   });
 
   it('passes OrderNotFoundError through without retrying', async () => {
@@ -248,27 +258,23 @@ describe('cancel-bill', () => {
     { name: 'SignatureError', error: new SignatureError('SIGN_MISSING', 'a success reply carries no sign') },
     { name: 'NOAUTH', error: refusal('NOAUTH', 'no permission') },
   ])('does not retry a $name', async ({ error }) => {
-    // Prepare
-    const { run, calls } = setUp({ cancel: [error] });
+    // Prepare: an unsigned reply may stand for an applied cancel, so the query is asked; the order is still open.
+    const { run, calls } = setUp({ cancel: [error], query: [queryReply('CREATED')] });
 
     // Act / Assess
     await expect(run()).rejects.toBe(error);
-    expect(calls).toHaveLength(1);
+    expect(calls.filter((call) => call.path === 'wxv/cancelbill')).toHaveLength(1);
   });
 
   it('propagates a ConfigError from the secret', async () => {
     // Prepare
     const clock = createFakeClock();
-    const canceller = createCanceller(
-      {
-        client: { call: async () => REVOKED_REPLY },
-        secrets: { get: async () => Promise.reject(new ConfigError('SECRET_NOT_FOUND', 'missing')) },
-        hosts: createHostSelector({ primary: PRIMARY, backup: undefined, clock }),
-        clock,
-        random: () => 0,
-      },
-      { timeoutMs: 1000, maxAttempts: 3 },
-    );
+    const deps = fakeDeps({
+      clock,
+      secrets: { get: async () => Promise.reject(new ConfigError('SECRET_NOT_FOUND', 'missing')) },
+      hosts: createHostSelector({ primary: PRIMARY, backup: undefined, clock }),
+    });
+    const canceller = createCanceller({ ...deps, client: { call: async () => REVOKED_REPLY } }, { timeoutMs: 1000, maxAttempts: 3 });
 
     // Act / Assess
     await expect(canceller.cancel(COMMAND, clock.now() + 5000, { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined })).rejects.toThrow(
@@ -323,23 +329,26 @@ describe('cancel-bill', () => {
     const fetches: boolean[] = [];
     const steps: (Record<string, string> | Error)[] = [refusal('SIGNERROR', 'x'), refusal('SIGNERROR', 'x'), REVOKED_REPLY];
     let version = 0;
-    const canceller = createCanceller(
-      {
-        client: { call: async () => { const step = steps.shift(); if (step instanceof Error) throw step; return step ?? {}; } },
-        secrets: {
-          get: async (opts) => {
-            fetches.push(opts?.refresh === true);
-            if (opts?.refresh === true && fetches.filter(Boolean).length === 1) throw new TransientError('SECRET_FETCH_FAILED', 'blip', { phase: 'connect' });
-            version += 1;
-            return fakeCredentials({ version: `v${version}` });
-          },
+    const deps = fakeDeps({
+      clock,
+      secrets: {
+        get: async (opts) => {
+          fetches.push(opts?.refresh === true);
+          if (opts?.refresh === true && fetches.filter(Boolean).length === 1) throw new TransientError('SECRET_FETCH_FAILED', 'blip', { phase: 'connect' });
+          version += 1;
+          return fakeCredentials({ version: `v${version}` });
         },
-        hosts: createHostSelector({ primary: PRIMARY, backup: undefined, clock }),
-        clock,
-        random: () => 0.5,
       },
-      { timeoutMs: 8000, maxAttempts: 3 },
-    );
+      hosts: createHostSelector({ primary: PRIMARY, backup: undefined, clock }),
+    });
+    const client: WechatPayClient = {
+      call: async () => {
+        const step = steps.shift();
+        if (step instanceof Error) throw step;
+        return step ?? {};
+      },
+    };
+    const canceller = createCanceller({ ...deps, client }, { timeoutMs: 8000, maxAttempts: 3 });
 
     // Act
     const result = await canceller.cancel(COMMAND, clock.now() + 60_000, { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined });
@@ -457,7 +466,7 @@ describe('cancel-bill', () => {
     it('answers SignatureError when replies still do not verify after the fresh fetch', async () => {
       // Prepare
       const mismatch = () => new SignatureError('SIGN_MISMATCH', 'does not verify', { credentialRefusal: true });
-      const { run, secretFetches } = setUp({ cancel: [mismatch(), mismatch()] });
+      const { run, secretFetches } = setUp({ cancel: [mismatch(), mismatch()], query: [queryReply('CREATED')] });
 
       // Act / Assess
       await expect(run()).rejects.toBeInstanceOf(SignatureError);
@@ -481,16 +490,12 @@ describe('cancel-bill', () => {
       // Prepare
       const { run, clock } = setUp({ cancel: [REVOKED_REPLY] });
       const deadlines: (number | undefined)[] = [];
-      const canceller = createCanceller(
-        {
-          client: { call: async () => REVOKED_REPLY },
-          secrets: { get: async (options) => (deadlines.push(options?.deadline), fakeCredentials()) },
-          hosts: createHostSelector({ primary: PRIMARY, backup: undefined, clock }),
-          clock,
-          random: () => 0.5,
-        },
-        { timeoutMs: 8000, maxAttempts: 3 },
-      );
+      const deps = fakeDeps({
+        clock,
+        secrets: { get: async (options) => (deadlines.push(options?.deadline), fakeCredentials()) },
+        hosts: createHostSelector({ primary: PRIMARY, backup: undefined, clock }),
+      });
+      const canceller = createCanceller({ ...deps, client: { call: async () => REVOKED_REPLY } }, { timeoutMs: 8000, maxAttempts: 3 });
 
       // Act
       await canceller.cancel(COMMAND, clock.now() + 5000, { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined });
@@ -498,6 +503,46 @@ describe('cancel-bill', () => {
 
       // Assess: the fetch must leave time for one attempt.
       expect(deadlines).toEqual([clock.now() + 5000 - 250]);
+    });
+    it('answers from queryrentbill when the cancel reply is unsigned and the order was in fact revoked', async () => {
+      // Prepare
+      const { run } = setUp({ cancel: [new SignatureError('SIGN_MISSING', 'a success reply carries no sign')], query: [queryReply('REVOKED')] });
+
+      // Act
+      const result = await run();
+
+      // Assess: the unsigned reply itself is never taken as success; the verified query is.
+      expect(result).toMatchObject({ state: 'REVOKED', already_cancelled: true, order_id: '15646546545165651651' });
+    });
+
+    it.each([
+      { name: 'a refusal of the reply\'s shape', failure: () => fromXmlError('<!DOCTYPE xml><xml></xml>') },
+      { name: 'a signed reply about another merchant', failure: () => new WechatPayError('MCH_ID_MISMATCH', 'x', { ambiguous: true }) },
+    ])('answers from queryrentbill after $name to a cancel', async ({ failure }) => {
+      // Prepare
+      const { run, calls } = setUp({ cancel: [failure()], query: [queryReply('REVOKED')] });
+
+      // Act
+      const result = await run();
+
+      // Assess
+      expect(result).toMatchObject({ state: 'REVOKED', already_cancelled: true });
+      expect(calls.map((call) => call.path)).toEqual(['wxv/cancelbill', 'wxv/queryrentbill']);
+    });
+
+    it.each([
+      { name: 'return_code=FAIL System Error', failure: () => classifyReturnFail({ return_code: 'FAIL', return_msg: 'System Error' }) },
+      { name: 'an unsigned reply', failure: () => new SignatureError('SIGN_MISSING', 'a success reply carries no sign') },
+    ])('keeps the answer retryable when the reconciling query fails with $name', async ({ failure }) => {
+      // Prepare
+      const { run } = setUp({ cancel: [refusal('INVALID_ORDER_STATE', 'refused')], query: [failure()] });
+
+      // Act
+      const error = await run().catch((caught: unknown) => caught);
+
+      // Assess
+      expect(error).toBeInstanceOf(TransientError);
+      expect((error as Error).message).toMatch(/^ORDER_STATE_UNKNOWN: queryrentbill could not tell the order's state after INVALID_ORDER_STATE/);
     });
   });
 });

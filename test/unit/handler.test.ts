@@ -1,17 +1,21 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../lib/config.js';
-import { createSetup } from '../../lib/deps.js';
+import { createSetup, wireSetup } from '../../lib/deps.js';
 import type { Deps } from '../../lib/deps.js';
 import { ConfigError } from '../../lib/errors.js';
 import { createHandler } from '../../lib/handler.js';
-import { createHostSelector } from '../../lib/host-selector.js';
+import { parseMerchantSecret } from '../../lib/merchant-secret.js';
 import type { HttpsRequest, HttpsResponse } from '../../lib/types.js';
 import { createTelemetry } from '../../lib/telemetry.js';
-import { sign } from '../../lib/wechatpay/index.js';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { EVENT_FIXTURE_NAMES, loadEvent } from '../fixtures/events/index.js';
-import { createFakeClock, fakeCredentials } from '../helpers/fake-deps.js';
+import { createFakeClock, fakeCredentials, fakeDeps } from '../helpers/fake-deps.js';
+import { signedReplyXml } from '../helpers/reply-xml.js';
+import { generateCerts } from '../sandbox/certs.js';
 
 const ORDER = '1234323JKHDFE1243252';
 const CONFIG = readConfig({
@@ -27,32 +31,21 @@ const createSignedTransport = (requests: HttpsRequest[]) => ({
     requests.push(request);
     const orderNo = /<out_order_no>([^<]*)<\/out_order_no>/.exec(request.body)?.[1] ?? '';
     const fields = { return_code: 'SUCCESS', result_code: 'SUCCESS', mch_id: '1230000109', out_order_no: orderNo, order_id: '15646546545165651651' };
-    const xml = Object.entries({ ...fields, sign: sign(fields, fakeCredentials().apiKey) })
-      .map(([key, value]) => `<${key}><![CDATA[${value}]]></${key}>`)
-      .join('');
-    return { status: 200, headers: {}, body: `<xml>${xml}</xml>` };
+    return { status: 200, headers: {}, body: signedReplyXml(fields) };
   },
 });
 
 /** No appid or service_id defaults: both must come from the event. */
 const CONFIG_WITHOUT_DEFAULTS = readConfig({ WECHATPAY_SECRET_ID: 'wechatpay/1230000109' });
 
-const setUp = (config = CONFIG) => {
+const setUp = (config = CONFIG, overrides: Partial<Deps> = {}) => {
   const requests: HttpsRequest[] = [];
   const lines: Record<string, unknown>[] = [];
   const record = (level: string) => (message: string, attributes: Record<string, unknown>) => lines.push({ level, message, ...attributes });
   const logger = { info: record('INFO'), warn: record('WARN'), error: record('ERROR') };
-  const clock = createFakeClock();
-  const deps: Deps = {
-    clock,
-    nonce: () => '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
-    random: () => 0.5,
-    transport: createSignedTransport(requests),
-    secrets: { get: async () => fakeCredentials() },
-    hosts: createHostSelector({ primary: config.baseUrl, backup: config.backupBaseUrl, clock }),
-  };
+  const deps = fakeDeps({ transport: createSignedTransport(requests), ...overrides });
   const telemetry = createTelemetry({ logger, metrics: new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' }) });
-  const handler = createHandler({ telemetry, config, deps });
+  const handler = createHandler(wireSetup({ telemetry, config, deps }));
   return { handler, requests, lines };
 };
 
@@ -75,7 +68,7 @@ describe('handler', () => {
     expect(lines[0]).toMatchObject({ Outcome: 'Success', Invocations: 1, Attempts: 1, BackupHostCalls: 0, CertDaysToExpiry: 36 });
     const emf = (lines[0] as { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } })._aws;
     expect(emf.CloudWatchMetrics[0]?.Namespace).toBe('CancelBill');
-    expect(emf.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'Outcome']]);
+    expect(emf.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'Outcome'], ['service']]);
     expect(emf.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name)).toEqual(['Invocations', 'Attempts', 'Latency', 'BackupHostCalls', 'CertDaysToExpiry']);
   });
 
@@ -167,5 +160,88 @@ describe('handler', () => {
     expect(http.headers['Content-Type']).toBe('application/json');
     expect(JSON.parse(http.body)).toMatchObject({ error: 'ConfigError', code: 'CONFIG_INVALID', request_id: 'req-1' });
     expect(lines).toHaveLength(2);
+  });
+
+  it('flags a signature refused again after the fresh fetch of the secret', async () => {
+    // Prepare
+    const fetches: unknown[] = [];
+    const refusing = { request: async (): Promise<HttpsResponse> => ({ status: 200, headers: {}, body: '<xml><return_code>FAIL</return_code><return_msg>签名错误</return_msg></xml>' }) };
+    const { handler, lines } = setUp(CONFIG, { transport: refusing, secrets: { get: async (options) => (fetches.push(options), fakeCredentials()) } });
+
+    // Act
+    const outcome = handler({ out_order_no: ORDER, reason: 'x' }, CONTEXT);
+
+    // Assess
+    await expect(outcome).rejects.toThrow(/^SIGNERROR: /);
+    expect(fetches).toEqual([{ deadline: expect.any(Number) }, { refresh: true, unless: 'v1', deadline: expect.any(Number) }]);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'ERROR', error_name: 'WechatPayError', error_code: 'SIGNERROR', secret_refreshed: true, credentials_refused: true }),
+    ]);
+  });
+
+  it('does not flag a signature refusal when the fresh fetch itself failed', async () => {
+    // Prepare
+    const refusing = { request: async (): Promise<HttpsResponse> => ({ status: 200, headers: {}, body: '<xml><return_code>FAIL</return_code><return_msg>签名错误</return_msg></xml>' }) };
+    const get = async (options?: { refresh?: boolean }) => {
+      if (options?.refresh === true) throw new ConfigError('SECRET_ACCESS_DENIED', 'Secrets Manager refused GetSecretValue (AccessDeniedException)');
+      return fakeCredentials();
+    };
+    const { handler, lines } = setUp(CONFIG, { transport: refusing, secrets: { get } });
+
+    // Act
+    const outcome = handler({ out_order_no: ORDER, reason: 'x' }, CONTEXT);
+
+    // Assess
+    await expect(outcome).rejects.toThrow(/^SECRET_ACCESS_DENIED: /);
+    expect(lines[0]).toMatchObject({ error_name: 'ConfigError', secret_refreshed: false });
+    expect(lines[0]).not.toHaveProperty('credentials_refused');
+  });
+
+  describe('a certificate outside its validity period', () => {
+    let dir: string;
+    let secretOf: (identity: 'expired' | 'notYetValid') => string;
+
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'handler-unit-'));
+      const { clients } = await generateCerts(dir);
+      secretOf = (identity) =>
+        JSON.stringify({ mch_id: '1230000109', api_key: '192006250b4c09247ec02edce69f6a2d', cert_pem: clients[identity].certPem, key_pem: clients[identity].keyPem });
+    });
+    afterAll(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it.each([
+      // generateCerts: `expired` ended a day ago (so a whole day and a bit: -2), `notYetValid` starts later (0).
+      { identity: 'expired', code: 'CERT_EXPIRED', days: -2 },
+      { identity: 'notYetValid', code: 'CERT_NOT_YET_VALID', days: 0 },
+    ] as const)('still reports days to expiry ($days) for $code', async ({ identity, code, days }) => {
+      // Prepare
+      const clock = createFakeClock(Date.now());
+      const secrets = { get: async () => parseMerchantSecret(secretOf(identity), 'v1', clock.now()) };
+      const { handler, requests, lines } = setUp(CONFIG, { clock, secrets });
+
+      // Act
+      const outcome = handler({ out_order_no: ORDER, reason: 'x' }, CONTEXT);
+
+      // Assess
+      await expect(outcome).rejects.toThrow(new RegExp(`^${code}: `));
+      expect(requests).toHaveLength(0);
+      expect(lines).toEqual([expect.objectContaining({ error_code: code, cert_days_to_expiry: days, CertDaysToExpiry: days })]);
+    });
+
+    it('reports no days for a ConfigError about anything else', async () => {
+      // Prepare
+      const secrets = { get: async () => parseMerchantSecret('{}', 'v1', Date.now()) };
+      const { handler, lines } = setUp(CONFIG, { secrets });
+
+      // Act
+      await handler({ out_order_no: ORDER, reason: 'x' }, CONTEXT).catch(() => undefined);
+
+      // Assess
+      expect(lines[0]).toMatchObject({ error_code: 'SECRET_INVALID' });
+      expect(lines[0]).not.toHaveProperty('CertDaysToExpiry');
+      expect(lines[0]?.cert_days_to_expiry).toBeUndefined();
+    });
   });
 });

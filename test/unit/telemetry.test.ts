@@ -1,6 +1,6 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it } from 'vitest';
-import { createTelemetry } from '../../lib/telemetry.js';
+import { createTelemetry, METRIC_NAMES } from '../../lib/telemetry.js';
 import type { InvocationSummary } from '../../lib/telemetry.js';
 
 const SUMMARY: InvocationSummary = {
@@ -12,6 +12,7 @@ const SUMMARY: InvocationSummary = {
   host: 'api.mch.weixin.qq.com',
   hostRole: 'primary',
   secretRefreshed: false,
+  credentialsRefused: false,
   latencyMs: 42,
   requestId: 'req-1',
   certDaysToExpiry: 200,
@@ -72,5 +73,63 @@ describe('telemetry', () => {
 
     // Assess
     expect(lines[1]).toMatchObject({ Outcome: 'TransientError', Attempts: 1, Invocations: 1, BackupHostCalls: 1 });
+  });
+
+  it('emits every metric by service and outcome, and again by service alone', () => {
+    // Prepare
+    const { telemetry, lines } = setUp();
+
+    // Act
+    telemetry.logInvocation({ ...SUMMARY, outcome: 'TransientError', hostRole: 'backup', certDaysToExpiry: 12 });
+
+    // Assess
+    const { CloudWatchMetrics } = (lines[0] as { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } })._aws;
+    expect(CloudWatchMetrics).toEqual([
+      {
+        Namespace: 'CancelBill',
+        Dimensions: [['service', 'Outcome'], ['service']],
+        Metrics: Object.values(METRIC_NAMES).map((name) => expect.objectContaining({ Name: name })),
+      },
+    ]);
+    expect(lines[0]).toMatchObject({ Outcome: 'TransientError', BackupHostCalls: 1, CertDaysToExpiry: 12 });
+  });
+
+  it('flags a key or certificate refused after the fresh fetch, and only then', () => {
+    // Prepare
+    const { telemetry, lines } = setUp();
+
+    // Act
+    telemetry.logInvocation({ ...SUMMARY, outcome: 'WechatPayError', secretRefreshed: true, credentialsRefused: true });
+    telemetry.logInvocation({ ...SUMMARY, outcome: 'WechatPayError', secretRefreshed: true });
+
+    // Assess
+    expect(lines[0]).toMatchObject({ level: 'ERROR', secret_refreshed: true, credentials_refused: true });
+    expect(lines[1]).not.toHaveProperty('credentials_refused');
+  });
+
+  it.each([
+    { name: 'an expired certificate', days: -3 },
+    { name: 'a certificate not yet valid', days: 0 },
+  ])('reports the days of $name on a ConfigError line without a second warning', ({ days }) => {
+    // Prepare
+    const { telemetry, lines } = setUp();
+
+    // Act
+    telemetry.logInvocation({ ...SUMMARY, outcome: 'ConfigError', certDaysToExpiry: days });
+
+    // Assess
+    expect(lines[0]).toMatchObject({ level: 'ERROR', cert_days_to_expiry: days, CertDaysToExpiry: days });
+    expect(lines[0]).not.toHaveProperty('cert_warning');
+  });
+
+  it('says that a certificate still in use has expired', () => {
+    // Prepare
+    const { telemetry, lines } = setUp();
+
+    // Act
+    telemetry.logInvocation({ ...SUMMARY, certDaysToExpiry: -1 });
+
+    // Assess
+    expect(lines[0]).toMatchObject({ level: 'WARN', cert_warning: 'CERT_EXPIRED: the merchant API certificate has expired (days to expiry: -1)' });
   });
 });

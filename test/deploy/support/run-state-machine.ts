@@ -1,7 +1,7 @@
 /**
  * Executes an Amazon States Language definition offline with aws-local-stepfunctions 3 (a real
  * ASL interpreter: Retry, Catch, jitter, Map, timeouts), every Task resolved by the caller, on a
- * virtual clock. docs/testing.md ("State machine execution") says what it does and does not model.
+ * virtual clock. docs/testing.md ("The state machine, executed") says what it does and does not model.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';

@@ -27,7 +27,7 @@ describe('batch/config', () => {
     // Assess
     expect(act).toThrow(ConfigError);
     expect(act).toThrow(
-      'CONFIG_INVALID: BATCH_BUCKET must be an S3 bucket name; BATCH_MAX_ROWS must be an integer from 1 to 1000000; WECHATPAY_APPID must be 1-32 characters without blanks, control characters or <>&\'"; WECHATPAY_SERVICE_ID must be 1-32 digits',
+      'CONFIG_INVALID: BATCH_BUCKET must be an S3 bucket name; BATCH_MAX_ROWS must be an integer from 1 to 1000000; WECHATPAY_APPID must be 1-32 characters without blanks, control characters, 4-byte characters or <>&\'"; WECHATPAY_SERVICE_ID must be 1-32 digits',
     );
   });
 

@@ -39,6 +39,18 @@ describe('batch/input-file', () => {
       ]);
     });
 
+    it('reads a reason holding a line feed, quoted, and moves the next row\'s line', () => {
+      // Act
+      const parsed = parse('out_order_no,reason\nA1,"cabinet 12\ndid not eject"\nA2,x\n');
+
+      // Assess
+      expect(parsed.problems).toEqual([]);
+      expect(parsed.rows).toEqual([
+        { line: 2, item: { out_order_no: 'A1', reason: 'cabinet 12\ndid not eject' } },
+        { line: 4, item: { out_order_no: 'A2', reason: 'x' } },
+      ]);
+    });
+
     it('keeps the lines of the rows, header included, blank lines counted', () => {
       // Act
       const parsed = parse('out_order_no,reason\r\nA1,"two, parts"\r\n\r\nA2,x\r\n');
@@ -103,6 +115,11 @@ describe('batch/input-file', () => {
       { name: 'a reason with an emoji', text: 'out_order_no,reason\nA1,ok 🚲\n', problems: ['2: INVALID_REASON: reason must not contain emoji or other 4-byte UTF-8 characters'] },
       { name: 'a reason of 51 characters', text: `out_order_no,reason\nA1,${'退'.repeat(51)}\n`, problems: ['2: INVALID_REASON: reason must be 1-50 characters'] },
       { name: 'a reason with an edge blank', text: 'out_order_no,reason\nA1," late"\n', problems: ['2: INVALID_REASON: reason must not start or end with a blank'] },
+      {
+        name: 'a reason with a carriage return (a line feed is text, a CR is not)',
+        text: 'out_order_no,reason\r\nA1,"two\r\nlines"\r\n',
+        problems: ['2: INVALID_REASON: reason must not contain control characters other than tab and line feed'],
+      },
       { name: 'a service_id that is not digits', text: 'out_order_no,reason,service_id\nA1,x,12a\n', problems: ['2: INVALID_SERVICE_ID: service_id must be 1-32 digits'] },
       {
         name: 'the same out_order_no twice',
@@ -193,10 +210,15 @@ describe('batch/input-file', () => {
   });
 
   describe('parseBatchFile: properties', () => {
+    /** A reason the contract accepts, now and then with a line feed or a tab inside (CONTRACT.md allows both). */
+    const reason = fc.oneof(
+      { weight: 3, arbitrary: validReason },
+      { weight: 1, arbitrary: fc.tuple(validReason, fc.constantFrom('\n', '\t', '\n\n'), validReason).map(([a, inner, b]) => `${a}${inner}${b}`).filter((r) => [...r].length <= 50) },
+    );
     /** A valid row, each optional field present or blank (empty or blanks). */
     const row = fc.record({
       out_order_no: validOutOrderNo,
-      reason: validReason,
+      reason,
       service_id: fc.option(validServiceId, { nil: undefined }),
       appid: fc.option(validAppid, { nil: undefined }),
       blank: fc.constantFrom('', ' ', '  '),
@@ -217,6 +239,9 @@ describe('batch/input-file', () => {
     });
     type Row = { out_order_no: string; reason: string; service_id?: string | undefined; appid?: string | undefined; blank: string };
     type Layout = { bom: boolean; eol: string; quoteAll: boolean; finalEol: boolean; order: ('out_order_no' | 'reason' | 'service_id' | 'appid')[] };
+    /** The line each row starts on: after the header, moved by the line feeds of the rows before it. */
+    const linesOf = (items: Row[]): number[] =>
+      items.map((_, index) => 2 + index + items.slice(0, index).reduce((sum, r) => sum + (r.reason.match(/\n/g) ?? []).length, 0));
     const csvOf = (items: Row[], l: Layout): string => {
       const cell = (value: string): string => (l.quoteAll ? `"${value.replaceAll('"', '""')}"` : formatCell(value));
       const lines = [l.order.join(','), ...items.map((r) => l.order.map((column) => cell(r[column] ?? r.blank)).join(','))];
@@ -230,7 +255,7 @@ describe('batch/input-file', () => {
           const parsed = parse(csvOf(items, l));
           expect(parsed.problems).toEqual([]);
           expect(parsed.rows.map((r) => r.item)).toEqual(items.map(expected));
-          expect(parsed.rows.map((r) => r.line)).toEqual(items.map((_, index) => index + 2));
+          expect(parsed.rows.map((r) => r.line)).toEqual(linesOf(items));
         }),
         { seed: 4_180, numRuns: 200 },
       );
@@ -259,7 +284,7 @@ describe('batch/input-file', () => {
           const index = pick % items.length;
           const broken = items.map((r, i) => (i === index ? { ...r, reason } : r));
           const parsed = parse(csvOf(broken, l));
-          expect(parsed.problems.map((problem) => problem.line)).toEqual([index + 2]);
+          expect(parsed.problems.map((problem) => problem.line)).toEqual([linesOf(broken)[index]]);
           expect(parsed.problems[0]?.message).toMatch(/^INVALID_REASON: /);
         }),
         { seed: 1_128, numRuns: 200 },

@@ -11,17 +11,18 @@ import {
   WechatPayError,
 } from '../../../lib/errors.js';
 import { commandFromApiGateway, MAX_BODY_BYTES, toApiGatewayResponse } from '../../../lib/envelopes/index.js';
-import type { ApiGatewayEvent, ApiGatewayVersion } from '../../../lib/envelopes/index.js';
+import type { ApiGatewayRequest, ApiGatewayVersion } from '../../../lib/envelopes/index.js';
 import { loadEvent } from '../../fixtures/events/index.js';
 
 const ORDER_NO = '1234323JKHDFE1243252';
 const REQUEST_ID = 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef';
 const VERSIONS: { version: ApiGatewayVersion }[] = [{ version: 'api-gateway-v1' }, { version: 'api-gateway-v2' }];
 
-/** The sample event of a payload version, with a plain (not base64) JSON body unless told otherwise. */
-const eventWith = (version: ApiGatewayVersion, changes: Record<string, unknown>): ApiGatewayEvent => {
+/** The sample request of a payload version, with a plain (not base64) JSON body unless told otherwise. */
+const requestWith = (version: ApiGatewayVersion, changes: Record<string, unknown>): ApiGatewayRequest => {
   const base = version === 'api-gateway-v1' ? loadEvent('api-gateway-v1') : loadEvent('api-gateway-v2');
-  return { ...base, isBase64Encoded: false, ...changes } as ApiGatewayEvent;
+  // The changes may break the AWS type on purpose (a missing method, a non-string body).
+  return { envelope: version, event: { ...base, isBase64Encoded: false, ...changes } } as ApiGatewayRequest;
 };
 
 const jsonBody = (body: Record<string, unknown>) => ({ body: JSON.stringify(body), isBase64Encoded: false });
@@ -43,12 +44,12 @@ const thrownBy = (act: () => unknown): Error => {
 
 describe('envelopes/api-gateway', () => {
   describe('commandFromApiGateway', () => {
-    it.each([
-      { name: 'the REST API sample (plain body)', event: loadEvent('api-gateway-v1') as ApiGatewayEvent, version: 'api-gateway-v1' as const },
-      { name: 'the HTTP API sample (base64 body)', event: loadEvent('api-gateway-v2') as ApiGatewayEvent, version: 'api-gateway-v2' as const },
-    ])('takes the command from $name', ({ event, version }) => {
+    it.each<{ name: string; request: ApiGatewayRequest }>([
+      { name: 'the REST API sample (plain body)', request: { envelope: 'api-gateway-v1', event: loadEvent('api-gateway-v1') } },
+      { name: 'the HTTP API sample (base64 body)', request: { envelope: 'api-gateway-v2', event: loadEvent('api-gateway-v2') } },
+    ])('takes the command from $name', ({ request }) => {
       // Act
-      const raw = commandFromApiGateway(event, version);
+      const raw = commandFromApiGateway(request);
 
       // Assess
       expect(raw).toStrictEqual({
@@ -71,10 +72,10 @@ describe('envelopes/api-gateway', () => {
       { name: 'a missing requestContext.http on v2', version: 'api-gateway-v2' as const, changes: { requestContext: {} } },
     ])('rejects $name as METHOD_NOT_ALLOWED', ({ version, changes }) => {
       // Prepare
-      const event = eventWith(version, changes);
+      const request = requestWith(version, changes);
 
       // Act
-      const error = thrownBy(() => commandFromApiGateway(event, version));
+      const error = thrownBy(() => commandFromApiGateway(request));
 
       // Assess
       expect(error).toBeInstanceOf(ValidationError);
@@ -87,10 +88,10 @@ describe('envelopes/api-gateway', () => {
       { name: 'the empty string', body: '' },
     ])('treats a $name body as {} so parseCommand reports MISSING_REASON', ({ body }) => {
       // Prepare
-      const event = eventWith('api-gateway-v1', { body });
+      const request = requestWith('api-gateway-v1', { body });
 
       // Act
-      const raw = commandFromApiGateway(event, 'api-gateway-v1');
+      const raw = commandFromApiGateway(request);
 
       // Assess
       expect(raw).toStrictEqual({ out_order_no: ORDER_NO });
@@ -99,10 +100,10 @@ describe('envelopes/api-gateway', () => {
 
     it.each(VERSIONS)('decodes a base64 body on $version', ({ version }) => {
       // Prepare
-      const event = eventWith(version, base64Body(JSON.stringify({ reason: '用户投诉', appid: 'wx1' })));
+      const request = requestWith(version, base64Body(JSON.stringify({ reason: '用户投诉', appid: 'wx1' })));
 
       // Act
-      const raw = commandFromApiGateway(event, version);
+      const raw = commandFromApiGateway(request);
 
       // Assess
       expect(raw).toStrictEqual({ out_order_no: ORDER_NO, reason: '用户投诉', appid: 'wx1' });
@@ -115,10 +116,10 @@ describe('envelopes/api-gateway', () => {
         { name: 'passes a non-string body value on for parseCommand', body: { reason: 'r', out_order_no: 1 }, expected: 1 },
       ])('$name', ({ body, expected }) => {
         // Prepare
-        const event = eventWith('api-gateway-v2', jsonBody(body));
+        const request = requestWith('api-gateway-v2', jsonBody(body));
 
         // Act
-        const raw = commandFromApiGateway(event, 'api-gateway-v2');
+        const raw = commandFromApiGateway(request);
 
         // Assess
         expect(raw.out_order_no).toBe(expected);
@@ -126,10 +127,10 @@ describe('envelopes/api-gateway', () => {
 
       it.each(VERSIONS)('rejects different values in path and body as OUT_ORDER_NO_MISMATCH on $version', ({ version }) => {
         // Prepare
-        const event = eventWith(version, jsonBody({ reason: 'r', out_order_no: `${ORDER_NO}X` }));
+        const request = requestWith(version, jsonBody({ reason: 'r', out_order_no: `${ORDER_NO}X` }));
 
         // Act
-        const error = thrownBy(() => commandFromApiGateway(event, version));
+        const error = thrownBy(() => commandFromApiGateway(request));
 
         // Assess
         expect(error).toBeInstanceOf(ValidationError);
@@ -143,10 +144,10 @@ describe('envelopes/api-gateway', () => {
         { name: 'other path parameters', version: 'api-gateway-v2' as const, changes: { pathParameters: { id: 'Z9' } } },
       ])('takes it from the body with $name', ({ version, changes }) => {
         // Prepare
-        const event = eventWith(version, { ...changes, ...jsonBody({ reason: 'r', out_order_no: 'BODY1' }) });
+        const request = requestWith(version, { ...changes, ...jsonBody({ reason: 'r', out_order_no: 'BODY1' }) });
 
         // Act
-        const raw = commandFromApiGateway(event, version);
+        const raw = commandFromApiGateway(request);
 
         // Assess
         expect(raw).toStrictEqual({ reason: 'r', out_order_no: 'BODY1' });
@@ -154,10 +155,10 @@ describe('envelopes/api-gateway', () => {
 
       it('does not URL-decode the path parameter again', () => {
         // Prepare
-        const event = eventWith('api-gateway-v1', { pathParameters: { out_order_no: 'A%7C1' }, ...jsonBody({ reason: 'r' }) });
+        const request = requestWith('api-gateway-v1', { pathParameters: { out_order_no: 'A%7C1' }, ...jsonBody({ reason: 'r' }) });
 
         // Act
-        const raw = commandFromApiGateway(event, 'api-gateway-v1');
+        const raw = commandFromApiGateway(request);
 
         // Assess
         expect(raw.out_order_no).toBe('A%7C1');
@@ -168,10 +169,10 @@ describe('envelopes/api-gateway', () => {
     it('copies only the four command fields, never __proto__ or extras', () => {
       // Prepare
       const body = '{"__proto__":{"reason":"polluted"},"mch_id":"1230000109","sign":"X","reason":"r","appid":"wx1"}';
-      const event = eventWith('api-gateway-v2', { body });
+      const request = requestWith('api-gateway-v2', { body });
 
       // Act
-      const raw = commandFromApiGateway(event, 'api-gateway-v2');
+      const raw = commandFromApiGateway(request);
 
       // Assess
       expect(raw).toStrictEqual({ out_order_no: ORDER_NO, reason: 'r', appid: 'wx1' });
@@ -197,10 +198,10 @@ describe('envelopes/api-gateway', () => {
       { name: 'a non-string body', changes: { body: { reason: 'r' } } },
     ])('rejects $name as INVALID_BODY', ({ changes }) => {
       // Prepare
-      const event = eventWith('api-gateway-v1', changes);
+      const request = requestWith('api-gateway-v1', changes);
 
       // Act
-      const error = thrownBy(() => commandFromApiGateway(event, 'api-gateway-v1'));
+      const error = thrownBy(() => commandFromApiGateway(request));
 
       // Assess
       expect(error).toBeInstanceOf(ValidationError);
@@ -214,10 +215,10 @@ describe('envelopes/api-gateway', () => {
         { name: 'a base64 body of exactly 16 KiB', changes: base64Body(bodyOfBytes(MAX_BODY_BYTES)) },
       ])('accepts $name', ({ changes }) => {
         // Prepare
-        const event = eventWith('api-gateway-v2', changes);
+        const request = requestWith('api-gateway-v2', changes);
 
         // Act
-        const raw = commandFromApiGateway(event, 'api-gateway-v2');
+        const raw = commandFromApiGateway(request);
 
         // Assess
         expect(raw).toStrictEqual({ out_order_no: ORDER_NO, reason: 'ok' });
@@ -230,10 +231,10 @@ describe('envelopes/api-gateway', () => {
         { name: 'a huge base64 body', changes: { body: 'A'.repeat(1_000_000), isBase64Encoded: true } },
       ])('rejects $name as BODY_TOO_LARGE', ({ changes }) => {
         // Prepare
-        const event = eventWith('api-gateway-v2', changes);
+        const request = requestWith('api-gateway-v2', changes);
 
         // Act
-        const error = thrownBy(() => commandFromApiGateway(event, 'api-gateway-v2'));
+        const error = thrownBy(() => commandFromApiGateway(request));
 
         // Assess
         expect(error).toBeInstanceOf(ValidationError);

@@ -11,10 +11,11 @@ describe('envelopes/detect', () => {
       { name: 'a direct command', event: loadEvent('direct'), expected: 'direct' },
     ])('recognises $name from the sample events', ({ event, expected }) => {
       // Act
-      const envelope = detectEnvelope(event);
+      const enveloped = detectEnvelope(event);
 
       // Assess
-      expect(envelope).toBe(expected);
+      expect(enveloped.envelope).toBe(expected);
+      expect(enveloped.event).toBe(event);
     });
 
     it.each([
@@ -79,10 +80,11 @@ describe('envelopes/detect', () => {
       },
     ])('tells $name', ({ event, expected }) => {
       // Act
-      const envelope = detectEnvelope(event);
+      const enveloped = detectEnvelope(event);
 
       // Assess
-      expect(envelope).toBe(expected);
+      expect(enveloped.envelope).toBe(expected);
+      expect(enveloped.event).toBe(event);
     });
   });
 });

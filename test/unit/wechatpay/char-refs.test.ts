@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SignatureError, WechatPayError } from '../../../lib/errors.js';
 import type { HttpsResponse, HttpsTransport } from '../../../lib/types.js';
-import { createWechatPayClient, isCredentialRefusal, sign } from '../../../lib/wechatpay/index.js';
+import { createWechatPayClient, isCredentialRefusal } from '../../../lib/wechatpay/index.js';
 import type { WechatPayCall } from '../../../lib/wechatpay/index.js';
 import { V4_FIELDS as V4 } from '../../fixtures/spec-vectors.js';
 import { fakeCredentials } from '../../helpers/fake-deps.js';
+import { replyXml, signedReplyXml } from '../../helpers/reply-xml.js';
 
 const CREDENTIALS = fakeCredentials();
 
@@ -24,10 +25,6 @@ const CANCEL: WechatPayCall = {
 
 /** 签名错误 ("sign error") as decimal and hexadecimal character references. */
 const SIGN_ERROR_AS_REFERENCES = '&#31614;&#x540D;&#38169;&#x8BEF;';
-
-/** Writes every field as plain text, except those given already written (as references). */
-const xmlOf = (fields: Record<string, string>, written: Record<string, string> = {}): string =>
-  `<xml>${Object.entries(fields).map(([k, v]) => `<${k}>${written[k] ?? v}</${k}>`).join('')}</xml>`;
 
 const callWith = (body: string): Promise<Record<string, string>> => {
   const transport: HttpsTransport = {
@@ -49,7 +46,7 @@ describe('wechatpay/client with character references', () => {
   it('verifies a signed reply whose field is written with character references', async () => {
     // Prepare: signed over the decoded text 中文, sent as &#20013;&#x6587;.
     const fields = { ...V4, state: '中文' };
-    const body = xmlOf({ ...fields, sign: sign(fields, CREDENTIALS.apiKey) }, { state: '&#20013;&#x6587;' });
+    const body = signedReplyXml(fields, { written: { state: '&#20013;&#x6587;' } });
 
     // Act
     const reply = await callWith(body);
@@ -59,9 +56,9 @@ describe('wechatpay/client with character references', () => {
   });
 
   it('refuses a reply signed over the undecoded reference text', async () => {
-    // Prepare: the signature covers the literal "&#20013;", which is not what the XML says.
+    // Prepare: the signature covers the literal "&#20013;", which is not what the XML says (中).
     const fields = { ...V4, state: '&#20013;' };
-    const body = xmlOf({ ...fields, sign: sign(fields, CREDENTIALS.apiKey) });
+    const body = signedReplyXml(fields, { written: { state: '&#20013;' } });
 
     // Act
     const error = await failureOf(callWith(body));
@@ -73,7 +70,7 @@ describe('wechatpay/client with character references', () => {
 
   it('classifies an unsigned return_msg 签名错误 written as character references as SIGNERROR', async () => {
     // Prepare
-    const body = xmlOf({ return_code: 'FAIL', return_msg: '签名错误' }, { return_msg: SIGN_ERROR_AS_REFERENCES });
+    const body = replyXml({ return_code: 'FAIL', return_msg: '签名错误' }, { return_msg: SIGN_ERROR_AS_REFERENCES });
 
     // Act
     const error = await failureOf(callWith(body));

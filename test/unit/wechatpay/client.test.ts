@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OrderNotFoundError, SignatureError, TransientError, WechatPayError } from '../../../lib/errors.js';
 import type { HttpsRequest, HttpsResponse, HttpsTransport } from '../../../lib/types.js';
-import { createWechatPayClient, isAmbiguousRefusal, isCredentialRefusal, sign } from '../../../lib/wechatpay/index.js';
+import { createWechatPayClient, isAmbiguousRefusal, isCredentialRefusal } from '../../../lib/wechatpay/index.js';
 import type { WechatPayCall } from '../../../lib/wechatpay/index.js';
 import { V2_SIGN, V4_FIELDS as V4, V4_SIGN } from '../../fixtures/spec-vectors.js';
 import { fakeCredentials } from '../../helpers/fake-deps.js';
+import { replyXml, signedReplyXml } from '../../helpers/reply-xml.js';
 
 const CREDENTIALS = fakeCredentials();
 const BASE_URL = 'https://api.mch.weixin.qq.com';
@@ -24,11 +25,6 @@ const CANCEL: WechatPayCall = {
   credentials: CREDENTIALS,
   timeoutMs: 8000,
 };
-
-/** WeChat Pay's usual shape: every value in CDATA. */
-const xmlOf = (fields: Record<string, string>): string =>
-  `<xml>${Object.entries(fields).map(([k, v]) => `<${k}><![CDATA[${v}]]></${k}>`).join('')}</xml>`;
-const signed = (fields: Record<string, string>): string => xmlOf({ ...fields, sign: sign(fields, CREDENTIALS.apiKey) });
 
 const fakeTransport = (response: Partial<HttpsResponse> | Error) => {
   const requests: HttpsRequest[] = [];
@@ -65,7 +61,7 @@ describe('wechatpay/client', () => {
   describe('request', () => {
     it('sends the spec §10 V2 body, signed, to baseUrl/path with the XML headers', async () => {
       // Prepare
-      const { result, requests } = callWith({ body: signed(V4) });
+      const { result, requests } = callWith({ body: signedReplyXml(V4) });
 
       // Act
       await result;
@@ -91,7 +87,7 @@ describe('wechatpay/client', () => {
       const input = { ...CANCEL, fields: { ...CANCEL.fields, mch_id: '999', nonce_str: 'mine', sign_type: 'MD5', sign: 'FORGED' } };
 
       // Act
-      const { result, requests } = callWith({ body: signed(V4) }, input);
+      const { result, requests } = callWith({ body: signedReplyXml(V4) }, input);
       await result;
 
       // Assess
@@ -103,7 +99,7 @@ describe('wechatpay/client', () => {
 
     it('posts to the queryrentbill path', async () => {
       // Act
-      const { result, requests } = callWith({ body: signed(V4) }, { ...CANCEL, path: 'wxv/queryrentbill' });
+      const { result, requests } = callWith({ body: signedReplyXml(V4) }, { ...CANCEL, path: 'wxv/queryrentbill' });
       await result;
 
       // Assess
@@ -114,7 +110,7 @@ describe('wechatpay/client', () => {
   describe('reply', () => {
     it('returns the verified V4 fields without the sign', async () => {
       // Act
-      const { result } = callWith({ body: xmlOf({ ...V4, sign: V4_SIGN }) });
+      const { result } = callWith({ body: replyXml({ ...V4, sign: V4_SIGN }) });
 
       // Assess
       await expect(result).resolves.toEqual(V4);
@@ -122,7 +118,7 @@ describe('wechatpay/client', () => {
 
     it('parses the reply whatever its Content-Type says', async () => {
       // Act
-      const { result } = callWith({ headers: { 'content-type': 'text/plain' }, body: signed(V4) });
+      const { result } = callWith({ headers: { 'content-type': 'text/plain' }, body: signedReplyXml(V4) });
 
       // Assess
       await expect(result).resolves.toMatchObject({ order_id: '15646546545165651651' });
@@ -133,17 +129,17 @@ describe('wechatpay/client', () => {
       const { mch_id: _mchId, ...withoutMchId } = V4;
 
       // Act
-      const { result } = callWith({ body: signed(withoutMchId) });
+      const { result } = callWith({ body: signedReplyXml(withoutMchId) });
 
       // Assess
       await expect(result).resolves.toEqual(withoutMchId);
     });
 
     it.each([
-      { name: 'one digit of order_id changed', body: xmlOf({ ...V4, order_id: '15646546545165651652', sign: V4_SIGN }) },
-      { name: 'an unknown field added', body: xmlOf({ ...V4, coupon_fee: '1', sign: V4_SIGN }) },
-      { name: 'a failure reply with a forged sign', body: xmlOf({ ...V4, result_code: 'FAIL', err_code: 'SYSTEMERROR', sign: V4_SIGN }) },
-      { name: 'an empty sign', body: xmlOf({ ...V4, sign: '' }) },
+      { name: 'one digit of order_id changed', body: replyXml({ ...V4, order_id: '15646546545165651652', sign: V4_SIGN }) },
+      { name: 'an unknown field added', body: replyXml({ ...V4, coupon_fee: '1', sign: V4_SIGN }) },
+      { name: 'a failure reply with a forged sign', body: replyXml({ ...V4, result_code: 'FAIL', err_code: 'SYSTEMERROR', sign: V4_SIGN }) },
+      { name: 'an empty sign', body: replyXml({ ...V4, sign: '' }) },
     ])('throws SIGN_MISMATCH for $name', async ({ body }) => {
       // Act
       const error = await failureOf(callWith({ body }).result);
@@ -155,7 +151,7 @@ describe('wechatpay/client', () => {
 
     it('throws SIGN_MISSING for an unsigned success', async () => {
       // Act
-      const error = await failureOf(callWith({ body: xmlOf(V4) }).result);
+      const error = await failureOf(callWith({ body: replyXml(V4) }).result);
 
       // Assess
       expect(error).toBeInstanceOf(SignatureError);
@@ -168,7 +164,7 @@ describe('wechatpay/client', () => {
       { name: 'NOAUTH', errorClass: WechatPayError },
     ])('classifies an unsigned $name failure by its err_code', async ({ name, errorClass }) => {
       // Prepare
-      const body = xmlOf({ return_code: 'SUCCESS', result_code: 'FAIL', err_code: name, err_code_des: '系统错误' });
+      const body = replyXml({ return_code: 'SUCCESS', result_code: 'FAIL', err_code: name, err_code_des: '系统错误' });
 
       // Act
       const error = await failureOf(callWith({ body }).result);
@@ -180,7 +176,7 @@ describe('wechatpay/client', () => {
 
     it('throws a sent-phase TransientError for an unsigned SYSTEMERROR', async () => {
       // Prepare
-      const body = xmlOf({ return_code: 'SUCCESS', return_msg: 'OK', result_code: 'FAIL', err_code: 'SYSTEMERROR' });
+      const body = replyXml({ return_code: 'SUCCESS', return_msg: 'OK', result_code: 'FAIL', err_code: 'SYSTEMERROR' });
 
       // Act
       const error = await failureOf(callWith({ body }).result);
@@ -191,7 +187,7 @@ describe('wechatpay/client', () => {
 
     it('classifies a signed PARAM_ERROR as an ambiguous refusal', async () => {
       // Prepare
-      const body = signed({ ...V4, result_code: 'FAIL', err_code: 'PARAM_ERROR', err_code_des: '撤销失败，请确认入参' });
+      const body = signedReplyXml({ ...V4, result_code: 'FAIL', err_code: 'PARAM_ERROR', err_code_des: '撤销失败，请确认入参' });
 
       // Act
       const error = await failureOf(callWith({ body }).result);
@@ -204,7 +200,7 @@ describe('wechatpay/client', () => {
 
     it('classifies a signed reply with a garbage result_code by err_code', async () => {
       // Act
-      const error = await failureOf(callWith({ body: signed({ ...V4, result_code: 'MAYBE' }) }).result);
+      const error = await failureOf(callWith({ body: signedReplyXml({ ...V4, result_code: 'MAYBE' }) }).result);
 
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
@@ -216,7 +212,7 @@ describe('wechatpay/client', () => {
       const { result_code: _resultCode, ...withoutResult } = V4;
 
       // Act
-      const error = await failureOf(callWith({ body: signed(withoutResult) }).result);
+      const error = await failureOf(callWith({ body: signedReplyXml(withoutResult) }).result);
 
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
@@ -225,7 +221,7 @@ describe('wechatpay/client', () => {
 
     it('throws MCH_ID_MISMATCH for a verified success naming another merchant', async () => {
       // Act
-      const error = await failureOf(callWith({ body: signed({ ...V4, mch_id: '1230000110' }) }).result);
+      const error = await failureOf(callWith({ body: signedReplyXml({ ...V4, mch_id: '1230000110' }) }).result);
 
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
@@ -234,7 +230,7 @@ describe('wechatpay/client', () => {
 
     it('classifies return_code FAIL 签名错误 as a SIGNERROR credential refusal without verifying', async () => {
       // Act
-      const error = await failureOf(callWith({ body: xmlOf({ return_code: 'FAIL', return_msg: '签名错误' }) }).result);
+      const error = await failureOf(callWith({ body: replyXml({ return_code: 'FAIL', return_msg: '签名错误' }) }).result);
 
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
@@ -244,7 +240,7 @@ describe('wechatpay/client', () => {
 
     it('refuses a reply with two sign elements', async () => {
       // Prepare
-      const body = signed(V4).replace('</xml>', `<sign><![CDATA[${V4_SIGN}]]></sign></xml>`);
+      const body = signedReplyXml(V4).replace('</xml>', `<sign><![CDATA[${V4_SIGN}]]></sign></xml>`);
 
       // Act
       const error = await failureOf(callWith({ body }).result);
@@ -273,7 +269,7 @@ describe('wechatpay/client', () => {
 
     it('throws a sent-phase TransientError for HTTP 503 even with an XML body', async () => {
       // Act
-      const error = await failureOf(callWith({ status: 503, body: signed(V4) }).result);
+      const error = await failureOf(callWith({ status: 503, body: signedReplyXml(V4) }).result);
 
       // Assess
       expect(error).toMatchObject({ name: 'TransientError', code: 'HTTP_503', phase: 'sent' });
@@ -311,8 +307,8 @@ describe('wechatpay/client', () => {
     );
 
     // Act
-    await callWith({ body: signed(V4) }).result;
-    await failureOf(callWith({ body: xmlOf({ ...V4, sign: '0'.repeat(64) }) }).result);
+    await callWith({ body: signedReplyXml(V4) }).result;
+    await failureOf(callWith({ body: replyXml({ ...V4, sign: '0'.repeat(64) }) }).result);
 
     // Assess
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();

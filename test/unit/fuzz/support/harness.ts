@@ -2,18 +2,18 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { readConfig } from '../../../../lib/config.js';
 import type { Config } from '../../../../lib/config.js';
-import type { Deps } from '../../../../lib/deps.js';
+import { wireSetup } from '../../../../lib/deps.js';
 import { createHandler } from '../../../../lib/handler.js';
 import { createHostSelector } from '../../../../lib/host-selector.js';
 import { createTelemetry } from '../../../../lib/telemetry.js';
-import { createFakeClock, fakeCredentials } from '../../../helpers/fake-deps.js';
+import { createFakeClock, FAKE_NONCE, fakeCredentials, fakeDeps } from '../../../helpers/fake-deps.js';
 import type { ReplyPlan } from '../arbitraries/replies.js';
 import { createScriptedTransport } from './scripted-transport.js';
 
 const SECRET_ID = 'wechatpay/1230000109';
 const DEFAULT_APPID = 'wxd678efh567hg6787';
 const DEFAULT_SERVICE_ID = '2002000000000558128851361561536';
-const NONCE = '5K8264ILTKCH16CQ2502SI8ZNMTM67VS';
+const NONCE = FAKE_NONCE;
 const REQUEST_ID = 'fuzz-request-1';
 /** The APIv2 key of `fakeCredentials`, as bytes, for checking signatures independently of lib/. */
 const API_KEY = fakeCredentials().apiKey.export();
@@ -41,16 +41,9 @@ const createFuzzHarness = (options: { config: ConfigName; plan: ReplyPlan; remai
     warn: (message: string, attributes: Record<string, unknown>) => lines.push({ message, ...attributes }),
     error: (message: string, attributes: Record<string, unknown>) => lines.push({ message, ...attributes }),
   };
-  const deps: Deps = {
-    clock,
-    nonce: () => NONCE,
-    random: () => 0.5,
-    transport,
-    secrets: { get: async () => fakeCredentials() },
-    hosts: createHostSelector({ primary: config.baseUrl, backup: config.backupBaseUrl, clock }),
-  };
+  const deps = fakeDeps({ clock, transport, hosts: createHostSelector({ primary: config.baseUrl, backup: config.backupBaseUrl, clock }) });
   const telemetry = createTelemetry({ logger, metrics: new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' }) });
-  const handler = createHandler({ telemetry, config, deps });
+  const handler = createHandler(wireSetup({ telemetry, config, deps }));
   const { remainingMs } = options;
   const startedAt = clock.now();
   const context =

@@ -1,7 +1,6 @@
 import { TransientError, WechatPayError } from '../../../../lib/errors.js';
 import type { HttpsRequest, HttpsResponse, HttpsTransport } from '../../../../lib/types.js';
-import { sign } from '../../../../lib/wechatpay/index.js';
-import { fakeCredentials } from '../../../helpers/fake-deps.js';
+import { replyXml, signedReplyXml } from '../../../helpers/reply-xml.js';
 import type { Reply, ReplyPlan } from '../arbitraries/replies.js';
 
 const MCH_ID = '1230000109';
@@ -13,17 +12,14 @@ type RecordedRequest = HttpsRequest & { at: number };
 /** What a request was answered with: `signedSuccess` is true for a signed `result_code=SUCCESS` naming this order. */
 type RecordedAnswer = { path: string; signedSuccess: boolean; state: string | undefined };
 
-const toReplyXml = (fields: Record<string, string>): string =>
-  `<xml>${Object.entries(fields).map(([name, value]) => `<${name}><![CDATA[${value}]]></${name}>`).join('')}</xml>`;
-
-const signedReply = (reply: Extract<Reply, { kind: 'signed' }>, orderNo: string): Record<string, string> => {
+/** The fields of a signed reply (its `sign` is added as it is written). */
+const signedFields = (reply: Extract<Reply, { kind: 'signed' }>, orderNo: string): Record<string, string> => {
   const echoed = reply.echo === 'same' ? orderNo : reply.echo === 'other' ? OTHER_ORDER : '';
   const entries = Object.entries({
     return_code: 'SUCCESS', return_msg: 'OK', mch_id: MCH_ID, nonce_str: 'Yq9dNxB5aTgHk2mW', result_code: reply.resultCode,
     err_code: reply.errCode, out_order_no: echoed, order_id: reply.resultCode === 'SUCCESS' ? ORDER_ID : '', state: reply.state,
   }).filter(([, value]) => value !== '');
-  const fields = Object.fromEntries(entries);
-  return { ...fields, sign: sign(fields, fakeCredentials().apiKey) };
+  return Object.fromEntries(entries);
 };
 
 const TRANSPORT_FAILURES = {
@@ -56,13 +52,13 @@ const createScriptedTransport = (plan: ReplyPlan, clock: { now(): number; advanc
       });
       if (reply.kind === 'throw') throw TRANSPORT_FAILURES[reply.failure]();
       if (reply.kind === 'http') return { status: reply.status, headers: { 'content-type': 'text/html' }, body: reply.body };
-      const fields =
+      const body =
         reply.kind === 'signed'
-          ? signedReply(reply, orderNo)
+          ? signedReplyXml(signedFields(reply, orderNo))
           : reply.kind === 'unsigned-fail'
-            ? { return_code: 'SUCCESS', result_code: 'FAIL', err_code: reply.errCode, err_code_des: 'fake refusal' }
-            : { return_code: 'FAIL', return_msg: reply.returnMsg };
-      return { status: 200, headers: { 'content-type': 'text/plain' }, body: toReplyXml(fields) };
+            ? replyXml({ return_code: 'SUCCESS', result_code: 'FAIL', err_code: reply.errCode, err_code_des: 'fake refusal' })
+            : replyXml({ return_code: 'FAIL', return_msg: reply.returnMsg });
+      return { status: 200, headers: { 'content-type': 'text/plain' }, body };
     },
   };
   return { transport, requests, answers };

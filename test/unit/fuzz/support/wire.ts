@@ -46,7 +46,7 @@ const VALUE_RULES: Readonly<Record<string, (value: string) => boolean>> = {
   service_id: (value) => /^[0-9]{1,32}$/.test(value),
   appid: (value) => [...value].length >= 1 && [...value].length <= 32 && !FOUR_BYTE.test(value),
   reason: (value) =>
-    [...value].length >= 1 && [...value].length <= 50 && !FOUR_BYTE.test(value) && !/^\s|\s$/.test(value) && !/\p{Cc}/u.test(value) && !value.includes(']]>'),
+    [...value].length >= 1 && [...value].length <= 50 && !FOUR_BYTE.test(value) && !/^\s|\s$/.test(value) && !/(?![\t\n])\p{Cc}/u.test(value) && !value.includes(']]>'),
 };
 
 /**
