@@ -11,6 +11,7 @@ const logger = new Logger({ serviceName: settings.serviceName });
 const telemetry = createTelemetry({
   logger,
   metrics: new Metrics({ namespace: settings.metricsNamespace, serviceName: settings.serviceName }),
+  serviceName: settings.serviceName,
 });
 
 const handler = createHandler(createSetup(telemetry, process.env));

@@ -50,7 +50,8 @@ const readBaseUrl = (env: Env, name: string, fallback: string, problems: string[
     problems.push(`${name} is not a URL`);
     return fallback;
   }
-  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+  // A bare `?` or `#` leaves search and hash empty, yet would swallow the request path: refuse both outright.
+  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || /[?#]/.test(value)) {
     problems.push(`${name} must be a plain https:// URL`);
     return fallback;
   }
@@ -87,7 +88,8 @@ const readConfig = (env: Env = process.env): Config => {
   const serviceId = readOptionalId(env, 'WECHATPAY_SERVICE_ID', FIELD_RULES.service_id, problems);
   const baseUrl = readBaseUrl(env, 'WECHATPAY_BASE_URL', DEFAULT_BASE_URL, problems);
   const backupBaseUrl =
-    env.WECHATPAY_BACKUP_BASE_URL === ''
+    // Empty (or blank) disables the backup; unset means the default host.
+    env.WECHATPAY_BACKUP_BASE_URL?.trim() === ''
       ? undefined
       : readBaseUrl(env, 'WECHATPAY_BACKUP_BASE_URL', DEFAULT_BACKUP_BASE_URL, problems);
   const timeoutMs = readInteger(env, 'WECHATPAY_TIMEOUT_MS', DEFAULT_TIMEOUT_MS, { min: 100, max: 900_000 }, problems);

@@ -66,12 +66,19 @@ const createHandler = (setup: Setup) => {
     const started = clock.now();
     const enveloped = detectEnvelope(event);
     const trace: CancelTrace = { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined };
+    // The raw command first, so that even a configuration error's line names the order.
     let raw: unknown;
+    let rawError: unknown;
+    try {
+      raw = rawCommandOf(enveloped);
+    } catch (error) {
+      rawError = error;
+    }
     let outcome: Outcome;
     try {
       if ('error' in setup) throw setup.error;
+      if (rawError !== undefined) throw rawError;
       const { config, canceller } = setup;
-      raw = rawCommandOf(enveloped);
       const command = parseCommand(raw, { appid: config.appid, serviceId: config.serviceId });
       const remaining = context?.getRemainingTimeInMillis?.() ?? config.maxAttempts * config.timeoutMs + 10_000;
       outcome = { result: await canceller.cancel(command, started + remaining - DEADLINE_MARGIN_MS, trace) };
@@ -82,7 +89,8 @@ const createHandler = (setup: Setup) => {
     const finished = clock.now();
     telemetry.logInvocation({
       envelope: enveloped.envelope,
-      outOrderNo: orderNoOf(raw),
+      // A request refused before its command was read (a GET, a body that is not JSON) still has its path.
+      outOrderNo: orderNoOf(raw) ?? (answersOverHttp(enveloped) ? orderNoOf(enveloped.event.pathParameters) : undefined),
       outcome: name,
       attributes,
       attempts: trace.attempts,

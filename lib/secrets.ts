@@ -88,19 +88,36 @@ const createSecretsLoader = (options: SecretsLoaderOptions): SecretsLoader => {
     return credentials;
   };
 
-  /** The shared fetch (started with this caller's budget), awaited no longer than this caller's budget. */
-  const awaitFetch = (budgetMs: number): Promise<MerchantCredentials> => {
-    inFlight ??= fetchFresh(Math.min(callTimeoutMs, budgetMs)).finally(() => {
-      inFlight = undefined;
-    });
-    const shared = inFlight;
+  /** This caller's wait for `fetch`: no longer than its own budget. */
+  const within = (fetch: Promise<MerchantCredentials>, budgetMs: number): Promise<MerchantCredentials> => {
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         reject(new TransientError('SECRET_FETCH_TIMEOUT', `Secrets Manager did not answer within ${budgetMs} ms`, { phase: 'connect' }));
       }, budgetMs);
     });
-    return Promise.race([shared, expired]).finally(() => clearTimeout(timer));
+    return Promise.race([fetch, expired]).finally(() => clearTimeout(timer));
+  };
+
+  /**
+   * The shared fetch, bounded by its own call timeout (never by one caller's budget, which would
+   * cut short every other caller's wait), awaited by each caller no longer than its own budget.
+   * A caller that joined a fetch another started, which failed, tries once on its own while its
+   * budget lasts (that fetch may have outlived its invocation, even a freeze).
+   */
+  const awaitFetch = async (budgetMs: number, mayRetry = true): Promise<MerchantCredentials> => {
+    const started = clock.now();
+    const joined = inFlight !== undefined;
+    const shared = (inFlight ??= fetchFresh(callTimeoutMs).finally(() => {
+      inFlight = undefined;
+    }));
+    try {
+      return await within(shared, budgetMs);
+    } catch (error) {
+      const left = budgetMs - (clock.now() - started);
+      if (!joined || !mayRetry || !(error instanceof TransientError) || left < MIN_FETCH_MS) throw error;
+      return awaitFetch(left, false);
+    }
   };
 
   const get = async (getOptions?: { refresh?: boolean; unless?: string; deadline?: number }): Promise<MerchantCredentials> => {

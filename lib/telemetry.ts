@@ -7,7 +7,18 @@ interface Log {
   info(message: string, attributes: Record<string, unknown>): void;
   warn(message: string, attributes: Record<string, unknown>): void;
   error(message: string, attributes: Record<string, unknown>): void;
+  /** The configured level (`POWERTOOLS_LOG_LEVEL`), as Powertools names it; absent: everything is written. */
+  getLevelName?(): string;
 }
+
+/** Powertools' level names, least severe first: a line is written when its level is at or above the configured one. */
+const LEVEL_ORDER = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
+
+/** True when a `level` line passes the logger's configured level. */
+const isWritten = (logger: Log, level: 'info' | 'warn' | 'error'): boolean => {
+  const configured = LEVEL_ORDER.indexOf(logger.getLevelName?.().toUpperCase() ?? 'TRACE');
+  return configured <= LEVEL_ORDER.indexOf(level.toUpperCase());
+};
 
 /** What one invocation did, for its single log line and its metrics. */
 type InvocationSummary = Readonly<{
@@ -88,8 +99,9 @@ interface Telemetry {
  * invocation" holds; that line is also the certificate-expiry warning (level WARN, `cert_warning`)
  * from 30 days before expiry.
  */
-const createTelemetry = (options: { logger: Log; metrics: Metrics }): Telemetry => {
+const createTelemetry = (options: { logger: Log; metrics: Metrics; serviceName?: string; writeLine?: (line: string) => void }): Telemetry => {
   const { logger, metrics } = options;
+  const writeLine = options.writeLine ?? ((line: string) => process.stdout.write(`${line}\n`));
 
   const embeddedMetrics = (summary: InvocationSummary): Record<string, unknown> => {
     metrics.addDimension(OUTCOME_DIMENSION, summary.outcome === 'success' ? 'Success' : summary.outcome);
@@ -116,7 +128,15 @@ const createTelemetry = (options: { logger: Log; metrics: Metrics }): Telemetry 
   };
 
   const logInvocation = (summary: InvocationSummary): void => {
-    logger[levelOf(summary)]('cancel-bill invocation', { ...embeddedMetrics(summary), ...lineAttributes(summary) });
+    const level = levelOf(summary);
+    const emf = embeddedMetrics(summary);
+    if (isWritten(logger, level)) {
+      logger[level]('cancel-bill invocation', { ...emf, ...lineAttributes(summary) });
+      return;
+    }
+    // POWERTOOLS_LOG_LEVEL filters this line out (a success under WARN, say): its metrics are
+    // written all the same, alone, so the counts, latency and alarms never depend on the level.
+    writeLine(JSON.stringify({ ...emf, service: options.serviceName ?? 'cancel-bill' }));
   };
 
   return { logInvocation };

@@ -69,7 +69,8 @@ const refreshSecret = async (session: Session, refusal: Error & { code: string }
 
 /**
  * Sends one request to the host of the moment and returns the verified reply fields.
- * @param reserveMs time to leave before the deadline (the query that may follow a cancel).
+ * @param reserveMs time to leave before the deadline (the query that may follow a cancel), while
+ *   it fits beside a minimum attempt or a send's outcome is already unknown.
  * @throws {TransientError} `DEADLINE_EXCEEDED` when no attempt fits; any failure of the call.
  */
 const callWechat = async (
@@ -81,7 +82,11 @@ const callWechat = async (
   const { client, hosts, clock } = session.deps;
   let resent = false;
   for (;;) {
-    const timeoutMs = Math.min(session.limits.timeoutMs, session.deadline - reserveMs - clock.now());
+    const left = session.deadline - clock.now();
+    let timeoutMs = Math.min(session.limits.timeoutMs, left - reserveMs);
+    // With too little time for both, and nothing yet to reconcile, the attempt takes the reserve:
+    // a cancel that is sent beats one that never is (a lost reply then stays a TransientError).
+    if (timeoutMs < session.limits.minAttemptMs && !session.unseenSend) timeoutMs = Math.min(session.limits.timeoutMs, left);
     if (timeoutMs < session.limits.minAttemptMs) {
       throw new TransientError('DEADLINE_EXCEEDED', `no time left for another call to ${path}`, { phase: 'connect' });
     }

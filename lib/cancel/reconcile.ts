@@ -5,7 +5,7 @@
 import type { CancelCommand } from '../command.js';
 import { OrderNotFoundError, OrderStateError, SignatureError, TransientError, WechatPayError, isAppError } from '../errors.js';
 import type { AppError } from '../errors.js';
-import { isRateLimited } from '../wechatpay/index.js';
+import { isCredentialRefusal, isRateLimited } from '../wechatpay/index.js';
 import { callWechat } from './call.js';
 import type { Session } from './call.js';
 import { QUERY_ATTEMPTS, nextWait } from './retry-policy.js';
@@ -23,9 +23,10 @@ const WECHAT_VERSION = '1.0';
 /** An empty element is an absent value. */
 const present = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
 
-/** A signed reply about another order is never taken as this order's truth. */
+/** A signed reply about another order is never taken as this order's truth; an empty echo names none. */
 const assertSameOrder = (command: CancelCommand, reply: Record<string, string>): Record<string, string> => {
-  if (reply.out_order_no !== undefined && reply.out_order_no !== command.out_order_no) {
+  const named = present(reply.out_order_no);
+  if (named !== undefined && named !== command.out_order_no) {
     throw new WechatPayError('OUT_ORDER_NO_MISMATCH', 'the signed reply names another order', { ambiguous: true });
   }
   return reply;
@@ -92,6 +93,9 @@ const reconcile = async (session: Session, command: CancelCommand, random: () =>
     return answerFromState(command, await queryOrder(session, command, random));
   } catch (error) {
     if (error instanceof TransientError || error instanceof OrderStateError || error instanceof OrderNotFoundError) throw error;
+    // The key or certificate is refused even after the fresh fetch of the secret: a person must
+    // act, and retrying cannot help, so that refusal is the answer (SignatureError, SIGNERROR, ...).
+    if (isCredentialRefusal(error) && session.trace.secretRefreshed) throw error;
     const code = isAppError(error) ? error.code : 'INTERNAL_ERROR';
     throw new TransientError('ORDER_STATE_UNKNOWN', `queryrentbill could not tell the order's state after ${after.code} (${code})`, { cause: error });
   }

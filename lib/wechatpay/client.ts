@@ -55,7 +55,8 @@ const checkReply = (reply: Readonly<Record<string, string>>, credentials: Mercha
   }
   if (reply.result_code === undefined) throw new WechatPayError('INVALID_REPLY', 'the signed reply has no result_code', { ambiguous: true });
   if (reply.result_code !== 'SUCCESS') throw classifyResultFail(reply);
-  if (reply.mch_id !== undefined && reply.mch_id !== credentials.mchId) {
+  // An empty element is an absent value (an empty echo names no merchant).
+  if (reply.mch_id !== undefined && reply.mch_id !== '' && reply.mch_id !== credentials.mchId) {
     throw new WechatPayError('MCH_ID_MISMATCH', 'the signed reply names another merchant', { ambiguous: true });
   }
   const { sign: _signature, ...verified } = reply;

@@ -545,4 +545,58 @@ describe('cancel-bill', () => {
       expect((error as Error).message).toMatch(/^ORDER_STATE_UNKNOWN: queryrentbill could not tell the order's state after INVALID_ORDER_STATE/);
     });
   });
+  describe('second outside review', () => {
+    it('takes an empty out_order_no echo in a verified cancel reply as absent: this call cancelled the order', async () => {
+      // Prepare
+      const { run, calls } = setUp({ cancel: [{ ...REVOKED_REPLY, out_order_no: '' }] });
+
+      // Act
+      const result = await run();
+
+      // Assess
+      expect(result).toMatchObject({ state: 'REVOKED', already_cancelled: false, order_id: '15646546545165651651' });
+      expect(calls).toHaveLength(1);
+    });
+
+    it('sends the cancel with the time left when the query reserve does not fit beside a minimum attempt', async () => {
+      // Prepare: 2 s to the deadline, less than the 2 s reserve plus a 250 ms attempt.
+      const { run, calls } = setUp({ cancel: [REVOKED_REPLY] });
+
+      // Act
+      const result = await run(2000);
+
+      // Assess
+      expect(result).toMatchObject({ state: 'REVOKED', already_cancelled: false });
+      expect(calls[0]?.timeoutMs).toBe(2000);
+    });
+
+    it('keeps the reserve for the query once a send\'s outcome is unknown', async () => {
+      // Prepare: the first attempt is lost after 500 ms; 1.5 s is left, not enough for another attempt beside the reserve.
+      const lost = (clock: { advance(ms: number): void }) => {
+        clock.advance(500);
+        return new TransientError('CONNECTION_RESET', 'lost', { phase: 'sent' });
+      };
+      const { run, calls } = setUp({ cancel: [lost], query: [queryReply('REVOKED')] });
+
+      // Act
+      const result = await run(2000);
+
+      // Assess: no second cancel; the query tells.
+      expect(result).toMatchObject({ state: 'REVOKED', already_cancelled: true });
+      expect(calls.map((call) => call.path)).toEqual(['wxv/cancelbill', 'wxv/queryrentbill']);
+    });
+
+    it('answers the credential refusal itself when the reconciling query is refused again after the fresh fetch', async () => {
+      // Prepare: replies signed by a key the function does not hold, even after the fresh fetch.
+      const mismatch = () => new SignatureError('SIGN_MISMATCH', 'does not verify', { credentialRefusal: true });
+      const { run, trace } = setUp({ cancel: [mismatch(), mismatch()], query: [mismatch()] });
+
+      // Act
+      const error = await run().catch((caught: unknown) => caught);
+
+      // Assess: a person must act (SignatureError, not retryable), and the trace says the secret was fetched afresh.
+      expect(error).toBeInstanceOf(SignatureError);
+      expect(trace.secretRefreshed).toBe(true);
+    });
+  });
 });

@@ -108,3 +108,23 @@ describe('config', () => {
     });
   });
 });
+
+describe('config: base URLs', () => {
+  it.each([
+    { name: 'a bare query mark', value: 'https://api.mch.weixin.qq.com/?' },
+    { name: 'a bare fragment mark', value: 'https://api.mch.weixin.qq.com#' },
+    { name: 'a query', value: 'https://api.mch.weixin.qq.com/?a=1' },
+  ])('refuses a base URL with $name, which would swallow the request path', ({ value }) => {
+    // Act / Assess
+    expect(() => readConfig({ ...BASE, WECHATPAY_BASE_URL: value })).toThrow(/WECHATPAY_BASE_URL must be a plain https:\/\/ URL/);
+    expect(() => readConfig({ ...BASE, WECHATPAY_BACKUP_BASE_URL: value })).toThrow(/WECHATPAY_BACKUP_BASE_URL must be a plain https:\/\/ URL/);
+  });
+
+  it('disables the backup host for a blank WECHATPAY_BACKUP_BASE_URL, as for an empty one', () => {
+    // Act
+    const config = readConfig({ ...BASE, WECHATPAY_BACKUP_BASE_URL: '  ' });
+
+    // Assess
+    expect(config.backupBaseUrl).toBeUndefined();
+  });
+});

@@ -245,3 +245,54 @@ describe('handler', () => {
     });
   });
 });
+
+describe('handler: the order number on the line', () => {
+  const linesOf = (setupEnv: Record<string, string>) => {
+    const lines: Record<string, unknown>[] = [];
+    const record = (level: string) => (message: string, attributes: Record<string, unknown>) => lines.push({ level, message, ...attributes });
+    const telemetry = createTelemetry({ logger: { info: record('INFO'), warn: record('WARN'), error: record('ERROR') }, metrics: new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' }) });
+    return { handler: createHandler(createSetup(telemetry, setupEnv)), lines };
+  };
+
+  it('names a well-formed order on the line of a configuration error', async () => {
+    // Prepare
+    const { handler, lines } = linesOf({});
+
+    // Act
+    await handler({ out_order_no: 'CFG1', reason: 'x' }, CONTEXT).catch(() => undefined);
+
+    // Assess
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ error_name: 'ConfigError', out_order_no: 'CFG1' });
+  });
+
+  it.each([
+    { name: 'a GET', change: (event: Record<string, unknown>) => ({ ...event, httpMethod: 'GET' }) },
+    { name: 'a body that is not JSON', change: (event: Record<string, unknown>) => ({ ...event, body: '{not json' }) },
+  ])('names the order of the path on the line of $name refused before its command was read', async ({ change }) => {
+    // Prepare
+    const { handler, lines } = linesOf({ WECHATPAY_SECRET_ID: 'wechatpay/1230000109' });
+    const event = change({ ...(loadEvent('api-gateway-v1') as unknown as Record<string, unknown>), pathParameters: { out_order_no: 'PATH-1' }, isBase64Encoded: false });
+
+    // Act
+    const response = (await handler(event, CONTEXT)) as { statusCode: number };
+
+    // Assess
+    expect(response.statusCode).toBeGreaterThanOrEqual(400);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ error_name: 'ValidationError', out_order_no: 'PATH-1' });
+  });
+
+  it('leaves a malformed order number of the path off the line', async () => {
+    // Prepare
+    const { handler, lines } = linesOf({ WECHATPAY_SECRET_ID: 'wechatpay/1230000109' });
+    const event = { ...(loadEvent('api-gateway-v1') as unknown as Record<string, unknown>), httpMethod: 'GET', pathParameters: { out_order_no: 'bad\nline' } };
+
+    // Act
+    await handler(event, CONTEXT);
+
+    // Assess
+    expect(lines[0]).not.toHaveProperty('out_order_no', 'bad\nline');
+    expect(lines[0]?.out_order_no).toBeUndefined();
+  });
+});

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GetSecretValueCommand, GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, TransientError } from '../../lib/errors.js';
 import { createSecretsLoader } from '../../lib/secrets.js';
@@ -12,15 +13,15 @@ import { createFakeClock } from '../helpers/fake-deps.js';
 const API_KEY = '192006250b4c09247ec02edce69f6a2d';
 
 /** A Secrets Manager client whose answers are scripted per call. */
-const createFakeClient = (answers: (() => Promise<Partial<GetSecretValueCommandOutput>>)[]) => {
+const createFakeClient = (answers: ((signal?: AbortSignal) => Promise<Partial<GetSecretValueCommandOutput>>)[]) => {
   const requests: unknown[] = [];
   return {
     requests,
-    send: async (command: GetSecretValueCommand) => {
+    send: async (command: GetSecretValueCommand, options?: { abortSignal?: AbortSignal }) => {
       requests.push(command.input);
       const answer = answers.shift();
       if (answer === undefined) throw new Error('unscripted GetSecretValue');
-      return (await answer()) as GetSecretValueCommandOutput;
+      return (await answer(options?.abortSignal)) as GetSecretValueCommandOutput;
     },
   };
 };
@@ -43,13 +44,48 @@ describe('secrets', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const setUp = (answers: (() => Promise<Partial<GetSecretValueCommandOutput>>)[], ttlMs = 300_000) => {
+  const setUp = (answers: ((signal?: AbortSignal) => Promise<Partial<GetSecretValueCommandOutput>>)[], ttlMs = 300_000) => {
     const clock = createFakeClock(Date.now());
     const client = createFakeClient(answers);
     const loader = createSecretsLoader({ client, secretId: 'wechatpay/1230000109', ttlMs, clock });
     return { clock, client, loader };
   };
   const ok = (version: string) => async () => ({ SecretString: secretString, VersionId: version });
+
+  it('bounds each caller by its own deadline: a caller with little time left does not cut short another\'s wait', async () => {
+    // Prepare: the answer takes 600 ms (the SDK gives up when the signal aborts); one caller has 250 ms, the other 5 s.
+    const { clock, loader } = setUp([async (signal) => (await delay(600, undefined, { signal }), { SecretString: secretString, VersionId: 'v1' })]);
+
+    // Act
+    const [short, long] = await Promise.allSettled([
+      loader.get({ deadline: clock.now() + 250 }),
+      loader.get({ deadline: clock.now() + 5000 }),
+    ]);
+
+    // Assess
+    expect(short.status).toBe('rejected');
+    expect(((short as PromiseRejectedResult).reason as Error).message).toMatch(/^SECRET_FETCH_TIMEOUT: /);
+    expect(long).toMatchObject({ status: 'fulfilled', value: { version: 'v1' } });
+  });
+
+  it('tries once on its own when the fetch it joined fails transiently and its own time allows', async () => {
+    // Prepare
+    const { clock, client, loader } = setUp([
+      async () => {
+        await delay(20);
+        throw sdkError('InternalServiceError', 'server', 500);
+      },
+      ok('v2'),
+    ]);
+
+    // Act
+    const [first, joined] = await Promise.allSettled([loader.get({ deadline: clock.now() + 5000 }), loader.get({ deadline: clock.now() + 5000 })]);
+
+    // Assess
+    expect(first.status).toBe('rejected');
+    expect(joined).toMatchObject({ status: 'fulfilled', value: { version: 'v2' } });
+    expect(client.requests).toHaveLength(2);
+  });
 
   it('fetches lazily, then serves the cache until the TTL ends', async () => {
     // Prepare

@@ -133,3 +133,47 @@ describe('telemetry', () => {
     expect(lines[0]).toMatchObject({ level: 'WARN', cert_warning: 'CERT_EXPIRED: the merchant API certificate has expired (days to expiry: -1)' });
   });
 });
+
+describe('telemetry under POWERTOOLS_LOG_LEVEL', () => {
+  const setUpAt = (levelName: string) => {
+    const lines: Record<string, unknown>[] = [];
+    const written: string[] = [];
+    const record = (level: string) => (message: string, attributes: Record<string, unknown>) => lines.push({ level, message, ...attributes });
+    const telemetry = createTelemetry({
+      logger: { info: record('INFO'), warn: record('WARN'), error: record('ERROR'), getLevelName: () => levelName },
+      metrics: new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' }),
+      serviceName: 'cancel-bill',
+      writeLine: (line) => written.push(line),
+    });
+    return { telemetry, lines, written };
+  };
+
+  it('writes the metrics of a line the configured level filters out, alone, so counts and latency never depend on the level', () => {
+    // Prepare
+    const { telemetry, lines, written } = setUpAt('WARN');
+
+    // Act
+    telemetry.logInvocation(SUMMARY);
+
+    // Assess
+    expect(lines).toEqual([]);
+    expect(written).toHaveLength(1);
+    const emf = JSON.parse(written[0] ?? '{}') as Record<string, unknown>;
+    expect(emf).toMatchObject({ service: 'cancel-bill', Outcome: 'Success', [METRIC_NAMES.INVOCATIONS]: 1, [METRIC_NAMES.LATENCY]: 42 });
+    expect(JSON.stringify(emf._aws)).toContain('"Dimensions":[["service","Outcome"],["service"]]');
+    expect(emf).not.toHaveProperty('out_order_no');
+  });
+
+  it('writes the whole line, metrics inside, when the level lets it through', () => {
+    // Prepare
+    const { telemetry, lines, written } = setUpAt('WARN');
+
+    // Act
+    telemetry.logInvocation({ ...SUMMARY, outcome: 'TransientError', attributes: { error_name: 'TransientError', error_code: 'HTTP_500' } });
+
+    // Assess
+    expect(written).toEqual([]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'ERROR', [METRIC_NAMES.INVOCATIONS]: 1, out_order_no: SUMMARY.outOrderNo });
+  });
+});

@@ -124,6 +124,17 @@ describe('wechatpay/client', () => {
       await expect(result).resolves.toMatchObject({ order_id: '15646546545165651651' });
     });
 
+    it('takes an empty mch_id echo in a verified reply as absent, not as another merchant', async () => {
+      // Prepare
+      const emptyEcho = { ...V4, mch_id: '' };
+
+      // Act
+      const { result } = callWith({ body: signedReplyXml(emptyEcho) });
+
+      // Assess
+      await expect(result).resolves.toEqual(emptyEcho);
+    });
+
     it('accepts a verified success that does not echo mch_id', async () => {
       // Prepare
       const { mch_id: _mchId, ...withoutMchId } = V4;
