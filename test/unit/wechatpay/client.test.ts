@@ -155,7 +155,7 @@ describe('wechatpay/client', () => {
 
       // Assess
       expect(error).toBeInstanceOf(SignatureError);
-      expect((error as SignatureError).code).toBe('SIGN_MISSING');
+      expect(error).toMatchObject({ code: 'SIGN_MISSING' });
     });
 
     it.each([
@@ -216,7 +216,7 @@ describe('wechatpay/client', () => {
 
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
-      expect((error as WechatPayError).code).toBe('INVALID_REPLY');
+      expect(error).toMatchObject({ code: 'INVALID_REPLY' });
     });
 
     it('throws MCH_ID_MISMATCH for a verified success naming another merchant', async () => {
@@ -225,7 +225,7 @@ describe('wechatpay/client', () => {
 
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
-      expect((error as WechatPayError).code).toBe('MCH_ID_MISMATCH');
+      expect(error).toMatchObject({ code: 'MCH_ID_MISMATCH' });
     });
 
     it('classifies return_code FAIL 签名错误 as a SIGNERROR credential refusal without verifying', async () => {
@@ -247,7 +247,7 @@ describe('wechatpay/client', () => {
 
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
-      expect((error as WechatPayError).code).toBe('XML_DUPLICATE_FIELD');
+      expect(error).toMatchObject({ code: 'XML_DUPLICATE_FIELD' });
     });
   });
 
@@ -263,7 +263,7 @@ describe('wechatpay/client', () => {
 
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
-      expect((error as WechatPayError).code).toBe('NO_CLIENT_CERT');
+      expect(error).toMatchObject({ code: 'NO_CLIENT_CERT' });
       expect(isCredentialRefusal(error)).toBe(true);
     });
 
@@ -285,7 +285,7 @@ describe('wechatpay/client', () => {
 
       // Assess
       expect(error).toBeInstanceOf(TransientError);
-      expect((error as TransientError).code).toBe('INVALID_REPLY');
+      expect(error).toMatchObject({ code: 'INVALID_REPLY' });
     });
 
     it('passes a transport error through unchanged', async () => {
