@@ -4,6 +4,7 @@ import type { PackagedService, Resource } from './support/package-service.js';
 import { getAtt, onlyResourceOfType, resourcesOfType, roleStatements, stringsIn } from './support/template.js';
 import type { Statement } from './support/template.js';
 import { readZipEntries } from './support/zip-entries.js';
+import { ifAssigned } from '../helpers/hooks.js';
 
 /** CONTRACT.md "Configuration", then the standard variables the deployment sets. */
 const CONTRACT_VARIABLES = [
@@ -34,7 +35,7 @@ describe('serverless.yml', () => {
     env = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
     roles = resourcesOfType(packaged.template, 'AWS::IAM::Role');
   });
-  afterAll(() => packaged?.cleanup());
+  afterAll(() => ifAssigned(packaged)?.cleanup());
 
   describe('function', () => {
     it('runs the bundle on nodejs24.x on arm64', () => {
