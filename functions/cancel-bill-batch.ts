@@ -1,12 +1,13 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { readBatchConfig } from '../lib/batch/config.js';
+import { readTelemetrySettings } from '../lib/config.js';
 import { createBatchHandler } from '../lib/batch/handler.js';
 import type { BatchSetup } from '../lib/batch/handler.js';
 import { createS3Store } from '../lib/batch/store.js';
 
 /** Lambda init: a bad configuration is kept and reported by every invocation, never thrown at import. */
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME?.trim() || 'cancel-bill-batch' });
+const logger = new Logger({ serviceName: readTelemetrySettings(process.env).serviceName });
 const setup = ((): BatchSetup => {
   try {
     const config = readBatchConfig(process.env);

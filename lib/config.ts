@@ -23,6 +23,12 @@ const DEFAULT_SECRET_TTL_SECONDS = 300;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** The variable's value, trimmed; `fallback` when it is unset or blank. */
+const readTrimmed = (env: Env, name: string, fallback: string): string => {
+  const value = env[name]?.trim() ?? '';
+  return value === '' ? fallback : value;
+};
+
 const readInteger = (
   env: Env,
   name: string,
@@ -41,8 +47,7 @@ const readInteger = (
 };
 
 const readBaseUrl = (env: Env, name: string, fallback: string, problems: string[]): string => {
-  const raw = env[name];
-  const value = raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+  const value = readTrimmed(env, name, fallback);
   let url: URL;
   try {
     url = new URL(value);
@@ -127,8 +132,8 @@ type TelemetrySettings = Readonly<{ serviceName: string; metricsNamespace: strin
  */
 const readTelemetrySettings = (env: Env = process.env): TelemetrySettings =>
   Object.freeze({
-    serviceName: env.POWERTOOLS_SERVICE_NAME?.trim() || 'cancel-bill',
-    metricsNamespace: env.POWERTOOLS_METRICS_NAMESPACE?.trim() || 'CancelBill',
+    serviceName: readTrimmed(env, 'POWERTOOLS_SERVICE_NAME', 'cancel-bill'),
+    metricsNamespace: readTrimmed(env, 'POWERTOOLS_METRICS_NAMESPACE', 'CancelBill'),
   });
 
 export { readConfig, readTelemetrySettings, DEFAULT_BASE_URL, DEFAULT_BACKUP_BASE_URL };

@@ -48,7 +48,7 @@ const EDGE_BLANK = /^\s|\s$/;
  */
 const reasonProblem = (reason: string): string | undefined => {
   if (SURROGATE.test(reason)) {
-    return reason.replace(PAIRED_SURROGATES, '').match(SURROGATE) === null
+    return SURROGATE.exec(reason.replace(PAIRED_SURROGATES, '')) === null
       ? 'reason must not contain emoji or other 4-byte UTF-8 characters'
       : 'reason must be well-formed Unicode text';
   }

@@ -14,6 +14,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 type Outcome = { result: CancelResult } | { error: unknown };
 
+/**
+ * What the handler reads of the Lambda context. Each part may be missing: a caller other than the
+ * Lambda runtime (a test, a local runner) may pass less, or no context at all.
+ */
+type InvocationContext = Partial<Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>>;
+
 /** The order number for the log line, only when it follows the field's rule (no log injection). */
 const orderNoOf = (raw: unknown): string | undefined => {
   const value = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).out_order_no : undefined;
@@ -62,7 +68,7 @@ const createHandler = (setup: Setup) => {
           backup: setup.config.backupBaseUrl === undefined ? undefined : new URL(setup.config.backupBaseUrl).host,
         };
 
-  return async (event: unknown, context?: Context): Promise<unknown> => {
+  return async (event: unknown, context?: InvocationContext): Promise<unknown> => {
     const started = clock.now();
     const enveloped = detectEnvelope(event);
     const trace: CancelTrace = { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined };

@@ -122,7 +122,7 @@ const createSecretsLoader = (options: SecretsLoaderOptions): SecretsLoader => {
 
   const get = async (getOptions?: { refresh?: boolean; unless?: string; deadline?: number }): Promise<MerchantCredentials> => {
     const refresh = getOptions?.refresh === true;
-    if (refresh && getOptions?.unless !== undefined && cached !== undefined && cached.credentials.version !== getOptions.unless) {
+    if (refresh && getOptions.unless !== undefined && cached !== undefined && cached.credentials.version !== getOptions.unless) {
       return cached.credentials;
     }
     if (!refresh && cached !== undefined && clock.now() < cached.expiresAt) return cached.credentials;

@@ -78,9 +78,9 @@ const run = async (options: BenchOptions): Promise<BenchResults> => {
 
     log('warm rounds');
     const handler = await start('handler')();
-    stops.push(handler.stop);
+    stops.push(() => handler.stop());
     const limit = await start('limit')();
-    stops.push(limit.stop);
+    stops.push(() => limit.stop());
     const warm = await runWarm(sandbox, { handler, limit }, payloads, plan.warm);
     await Promise.all([handler.stop(), limit.stop()]);
 
@@ -118,9 +118,9 @@ const { values } = parseArgs({
   },
 });
 const results = await run({
-  mode: values.quick === true ? 'quick' : 'full',
-  bundle: resolve(values.bundle ?? DEFAULT_BUNDLE),
-  memoryFlags: (values['memory-flags'] ?? '').split(' ').filter((flag) => flag !== ''),
+  mode: values.quick ? 'quick' : 'full',
+  bundle: resolve(values.bundle),
+  memoryFlags: values['memory-flags'].split(' ').filter((flag) => flag !== ''),
 });
 const checks = checkTargets(results);
 console.log(formatTable(results, checks));

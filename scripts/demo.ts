@@ -4,6 +4,7 @@
 // is the expected one.
 import { startLambda } from '../test/helpers/lambda-process.js';
 import type { Invocation } from '../test/helpers/lambda-process.js';
+import { textOf } from '../test/helpers/text.js';
 import { startSandbox } from '../test/sandbox/index.js';
 import type { Sandbox } from '../test/sandbox/index.js';
 import { runBulkDemo } from './batch/demo-bulk.js';
@@ -99,7 +100,7 @@ const describeOutcome = (invocation: Invocation): string => {
   if (typeof result.statusCode === 'number') {
     const body = JSON.parse(String(result.body)) as Record<string, unknown>;
     const inner = body.error ?? `${String(body.state)}${body.already_cancelled === true ? ' (already)' : ''}`;
-    return `${result.statusCode} ${String(inner)}`;
+    return `${result.statusCode} ${textOf(inner)}`;
   }
   return `${String(result.state)}${result.already_cancelled === true ? ' (already)' : ''}`;
 };
@@ -126,7 +127,7 @@ const main = async (): Promise<number> => {
       const ok = outcome === scenario.expected;
       failures += ok ? 0 : 1;
       const host = typeof line.host === 'string' ? `${hosts.get(line.host) ?? '?'} ${line.host}` : '-';
-      rows.push([scenario.envelope, scenario.orderNo, scenario.state ?? '(none)', outcome, String(line.attempts ?? '-'), host, `${Math.round(invocation.ms)} ms`, ok ? 'ok' : `EXPECTED ${scenario.expected}`]);
+      rows.push([scenario.envelope, scenario.orderNo, scenario.state ?? '(none)', outcome, textOf(line.attempts ?? '-'), host, `${Math.round(invocation.ms)} ms`, ok ? 'ok' : `EXPECTED ${scenario.expected}`]);
     }
   } finally {
     await lambda.stop();

@@ -37,7 +37,10 @@ const stepOf = (event: unknown): unknown => (typeof event === 'object' && event 
  */
 const createBatchHandler = (setup: BatchSetup) => async (event: BatchEvent): Promise<Prepared | BatchSummary> => {
   const step = stepOf(event);
-  const execution = typeof event?.execution === 'string' ? event.execution : undefined;
+  // The event is whatever the caller sent: read it as unknown until a step is recognised.
+  const fields: unknown = event;
+  const named = typeof fields === 'object' && fields !== null ? (fields as { execution?: unknown }).execution : undefined;
+  const execution = typeof named === 'string' ? named : undefined;
   try {
     if ('error' in setup) throw setup.error;
     let result: Prepared | BatchSummary;

@@ -31,15 +31,26 @@ type Outcome = { result: object } | { error: unknown };
 
 const tooLarge = () => new ValidationError('BODY_TOO_LARGE', `the body must be at most ${MAX_BODY_BYTES} bytes`);
 
-const methodOf = (request: ApiGatewayRequest): unknown =>
-  request.envelope === 'api-gateway-v2' ? request.event.requestContext?.http?.method : request.event.httpMethod;
+/**
+ * The parts of a v2 event that `methodOf` reads, each possibly absent: `commandFromApiGateway` is
+ * exported, and an event that did not come through `detectEnvelope` may lack them.
+ */
+type V2MethodPath = { requestContext?: { http?: { method?: unknown } } };
+
+const methodOf = (request: ApiGatewayRequest): unknown => {
+  if (request.envelope !== 'api-gateway-v2') return request.event.httpMethod;
+  const event: V2MethodPath = request.event;
+  return event.requestContext?.http?.method;
+};
 
 /** The body as text: base64 is checked strictly and the bytes must be valid UTF-8. */
 const bodyText = (event: ApiGatewayEvent): string => {
   const body: unknown = event.body;
   if (body === undefined || body === null || body === '') return '';
   if (typeof body !== 'string') throw new ValidationError('INVALID_BODY', 'the body must be text');
-  if (event.isBase64Encoded !== true) {
+  // Only `true` itself means base64: the event is input, whatever its type says.
+  const base64: unknown = event.isBase64Encoded;
+  if (base64 !== true) {
     if (body.length > MAX_BODY_BYTES || Buffer.byteLength(body, 'utf8') > MAX_BODY_BYTES) throw tooLarge();
     return body;
   }

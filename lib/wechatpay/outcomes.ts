@@ -71,7 +71,7 @@ const PROTOCOL_OUTCOMES: Readonly<Record<string, Outcome>> = Object.freeze({
 });
 
 /** `return_msg` (or `retmsg`) wording -> code, first match wins (spec §6); otherwise `RETURN_CODE_FAIL`. */
-const RETURN_MSG_CODES: ReadonlyArray<readonly [RegExp, string]> = [
+const RETURN_MSG_CODES: readonly (readonly [RegExp, string])[] = [
   [/签名错误|sign\s*error/i, 'SIGNERROR'],
   [/XML格式错误/, 'XML_FORMAT_ERROR'],
   [/system\s*error/i, 'SYSTEM_ERROR'],

@@ -1,4 +1,5 @@
-import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import XMLBuilder from 'fast-xml-builder';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { MatcherView } from 'fast-xml-parser';
 import { FailurePhase, TransientError, WechatPayError } from '../errors.js';
 
@@ -139,7 +140,7 @@ const toXml = (fields: Readonly<Record<string, string>>): string => {
     }
     children[name] = NEEDS_CDATA.test(value) ? { [CDATA_NODE]: value } : value;
   }
-  return builder.build({ [ROOT]: children }) as string;
+  return builder.build({ [ROOT]: children });
 };
 
 /**
@@ -158,6 +159,7 @@ const fromXml = (text: string): Record<string, string> => {
   if (text.trim() === '') throw invalidReply('the reply body is empty');
   if (DTD_MARKUP.test(text)) throw hostileReply('XML_DOCTYPE_REFUSED', 'the reply declares a DTD or entities');
   // The parser itself is lenient (it accepts unclosed tags); the validator is not.
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- its suggested replacement, fast-xml-validator, is other code: a change of parser behaviour, not of style
   if (XMLValidator.validate(text) !== true) throw invalidReply('the reply is not well-formed XML');
 
   const document = parser.parse(text) as { [ROOT]: [string | Record<string, string | string[]>] };

@@ -40,9 +40,9 @@ const discoverStage = async (options: Readonly<{ stage: string; region?: string;
   const stackName = `${options.service ?? 'cancel-bill'}-${options.stage}`;
   const client = new CloudFormationClient({ region: options.region });
   const reply = await client.send(new DescribeStacksCommand({ StackName: stackName }));
-  const outputs = Object.fromEntries((reply.Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
-  const bucket = outputs.BatchBucketName;
-  const stateMachineArn = outputs.BatchStateMachineArn;
+  const outputs = new Map((reply.Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey ?? '', output.OutputValue]));
+  const bucket = outputs.get('BatchBucketName');
+  const stateMachineArn = outputs.get('BatchStateMachineArn');
   if (bucket === undefined || stateMachineArn === undefined) {
     throw new Error(`stack ${stackName} has no BatchBucketName/BatchStateMachineArn outputs: deploy this version first`);
   }

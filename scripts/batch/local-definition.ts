@@ -59,7 +59,7 @@ const toLocalDefinition = (packaged: object): Definition => {
     Parameters: { ...writer.Parameters, 'Items.$': ITEMS_PATH, 'Outputs.$': OUTPUTS_PATH },
     ...(ResultPath === undefined ? {} : { ResultPath }),
     ...(End === true ? { End: true } : { Next }),
-  } as State;
+  };
   return definition;
 };
 

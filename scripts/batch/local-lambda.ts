@@ -66,9 +66,9 @@ const localEnv = (properties: Record<string, unknown>, name: string, overrides: 
   const env: Record<string, string> = {
     AWS_LAMBDA_FUNCTION_NAME: name,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(properties.MemorySize ?? 128),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: typeof properties.MemorySize === 'number' || typeof properties.MemorySize === 'string' ? String(properties.MemorySize) : '128',
     LAMBDA_TASK_ROOT: ROOT,
-    _HANDLER: String(properties.Handler),
+    _HANDLER: typeof properties.Handler === 'string' ? properties.Handler : '',
     ...(Object.fromEntries(Object.entries(variables).filter(([, value]) => typeof value === 'string')) as Record<string, string>),
     ...overrides,
     ...FAKE_AWS_ENV,

@@ -128,7 +128,7 @@ const createLocalBatch = (options: Readonly<{
   const machineName = String(template.Resources[BATCH_STATE_MACHINE_ID]?.Properties.StateMachineName);
   const stateMachineArn = `arn:aws:states:${FAKE_AWS_ENV.AWS_REGION}:123456789012:stateMachine:${machineName}`;
   const definition = toLocalDefinition(packagedDefinition(template, resolveLocalFunctionArns(template), BATCH_STATE_MACHINE_ID));
-  const mapLabel = String((Object.values(definition.States).find((state) => state.Type === 'Map') as { Label?: string } | undefined)?.Label ?? 'Map');
+  const mapLabel = (Object.values(definition.States).find((state) => state.Type === 'Map') as { Label?: string } | undefined)?.Label ?? 'Map';
   const standIns = createS3StandIns(s3, { stateMachineArn, mapLabel });
   const retryWaitMs = options.retryWaitMs ?? DEFAULT_RETRY_WAIT_MS;
 
@@ -146,7 +146,7 @@ const createLocalBatch = (options: Readonly<{
       if (state.ItemProcessor !== undefined) collect(state.ItemProcessor as never, true);
     }
   };
-  collect(definition as never, false);
+  collect(definition, false);
   const retryIntervalOverrides = Object.fromEntries(taskNames.map(({ name }) => [name, retryWaitMs]));
 
   const run = async (runOptions: RunOptions): Promise<LocalRunResult> => {
@@ -154,16 +154,16 @@ const createLocalBatch = (options: Readonly<{
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = Object.fromEntries(
       taskNames.map(({ name, nested }) => [name, nested ? mapRun.guard(invokeBy) : invokeBy]),
     );
-    handlers[ITEM_READER_STATE] = async (input) => standIns.readItems(input);
-    handlers[RESULT_WRITER_STATE] = async (input) => standIns.writeResults(input);
+    handlers[ITEM_READER_STATE] = (input) => Promise.resolve().then(() => standIns.readItems(input));
+    handlers[RESULT_WRITER_STATE] = (input) => Promise.resolve().then(() => standIns.writeResults(input));
     const key = `inputs/${runOptions.fileName}`;
     s3.putObject(LOCAL_BUCKET, key, runOptions.file, 'text/plain; charset=utf-8');
     const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
       awsConfig: { region: FAKE_AWS_ENV.AWS_REGION, credentials: { accessKeys: { accessKeyId: 'AKIAFAKE', secretAccessKey: 'fake' } } },
     });
-    const execution = machine.run({ key } as never, {
+    const execution = machine.run({ key }, {
       overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
-      context: { Execution: { Name: runOptions.execution, Id: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${runOptions.execution}` } } as never,
+      context: { Execution: { Name: runOptions.execution, Id: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${runOptions.execution}` } },
     });
 
     const outcomes = new Map<number, Outcome>();
@@ -208,12 +208,12 @@ const createLocalBatch = (options: Readonly<{
         location === null ? undefined : s3.getObject(LOCAL_BUCKET, location.replace(`s3://${LOCAL_BUCKET}/`, ''))?.toString('utf8');
       return { status: 'completed', summary, report: read(summary.report) ?? '', retry: read(summary.retry), progress: progress() };
     }
-    if (!(failure instanceof ExecutionError)) throw failure;
+    if (!(failure instanceof ExecutionError)) throw failure instanceof Error ? failure : new Error('the interpreter failed with a value that is not an Error');
     const failed = events.find((event) => event.type === 'ExecutionFailed');
     const entered = events.filter((event) => event.type === 'StateEntered' && event.index === undefined).map((event) => event.state?.name);
     const last = entered.at(-1);
-    const error = String(failed?.Error ?? failure.name);
-    const cause = String(failed?.Cause ?? failure.message);
+    const error = failed?.Error ?? failure.name;
+    const cause = typeof failed?.Cause === 'string' ? failed.Cause : failure.message;
     const status = last === 'BatchStopped' ? 'stopped' : last === 'Prepare' && error === 'BatchFileError' ? 'refused' : 'failed';
     return { status, error, cause, progress: progress() };
   };

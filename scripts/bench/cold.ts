@@ -46,11 +46,14 @@ const spawnTimed = (args: string[], env: Record<string, string>): Promise<ColdSa
     child.once('error', reject);
     child.once('close', (code) => {
       const wallMs = performance.now() - started;
-      if (code !== 0) return reject(new Error(`cold process ${args.join(' ').slice(0, 80)} exited with ${code}: ${stderr.slice(-2000)}`));
+      if (code !== 0) {
+        reject(new Error(`cold process ${args.join(' ').slice(0, 80)} exited with ${code}: ${stderr.slice(-2000)}`));
+        return;
+      }
       const line = stderr.split('\n').find((text) => text.startsWith('{"entered"'));
       const marks = line === undefined ? undefined : (JSON.parse(line) as Marks);
-      if (marks?.ok === false) return reject(new Error(`cold ${args[0]} did not cancel its order: ${stderr.slice(-2000)}`));
-      resolve({ wallMs, marks });
+      if (marks?.ok === false) reject(new Error(`cold ${args[0]} did not cancel its order: ${stderr.slice(-2000)}`));
+      else resolve({ wallMs, marks });
     });
   });
 

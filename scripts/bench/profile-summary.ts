@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
+import type { SourceMapPayload } from 'node:module';
 
 const LINE_END = 100_000;
 
@@ -30,7 +31,7 @@ const groupOf = (source: string, frame: CallFrame): string => {
 
 /** Resolves a generated position of `bundle` to its original source, or the URL itself. */
 const createResolver = (bundle: string | undefined) => {
-  const map = bundle === undefined || !existsSync(`${bundle}.map`) ? undefined : new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, 'utf8')));
+  const map = bundle === undefined || !existsSync(`${bundle}.map`) ? undefined : new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as SourceMapPayload);
   return (frame: CallFrame, line: number, column: number): string => {
     if (map === undefined || !frame.url.endsWith('.mjs') || !frame.url.includes(bundle ?? '\0')) return frame.url;
     const entry = map.findEntry(line, column) as { originalSource?: string };
@@ -73,7 +74,8 @@ const summarizeProfile = (file: string, options: { bundle?: string; calls?: numb
   };
   const nodeKey = (id: number): string => {
     const frame = byId.get(id)?.callFrame;
-    return `${frame?.functionName || '(anonymous)'} [${isNative(frame ?? { functionName: '(', url: '', lineNumber: 0, columnNumber: 0 }) ? '(native)' : nodeGroup(id)}]`;
+    const name = frame?.functionName ?? '';
+    return `${name === '' ? '(anonymous)' : name} [${isNative(frame ?? { functionName: '(', url: '', lineNumber: 0, columnNumber: 0 }) ? '(native)' : nodeGroup(id)}]`;
   };
   const groups = new Map<string, number>();
   const functions = new Map<string, number>();

@@ -32,7 +32,7 @@ const { values } = parseArgs({
 });
 const calls = Number(values.calls);
 const samples = Number(values.samples);
-const dir = resolve(values.dir ?? '.tmp/bench-profile');
+const dir = resolve(values.dir);
 await mkdir(dir, { recursive: true });
 
 const print = (title: string, entries: Entry[]): void => {

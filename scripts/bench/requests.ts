@@ -28,7 +28,7 @@ const seedOrders = (sandbox: Sandbox, numbers: string[]): string[] => {
   return numbers;
 };
 
-const CAPTURED = Symbol('captured');
+const CAPTURED = new Error('request captured');
 
 /**
  * Returns a signer that builds the exact cancel request the function would send for an order.

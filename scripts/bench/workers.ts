@@ -76,7 +76,10 @@ const startWorker = async (
       pending.clear();
     });
     child.on('message', (reply: Reply) => {
-      if (reply.id === 0) return resolve();
+      if (reply.id === 0) {
+        resolve();
+        return;
+      }
       const waiter = pending.get(reply.id);
       pending.delete(reply.id);
       if (reply.ok) waiter?.resolve(reply.result);

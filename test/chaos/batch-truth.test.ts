@@ -14,6 +14,7 @@ import { OrderState, startSandbox } from '../sandbox/index.js';
 import type { Sandbox, WechatPayFault } from '../sandbox/index.js';
 import { startS3Sandbox } from '../sandbox/s3-server.js';
 import type { S3Sandbox } from '../sandbox/s3-server.js';
+import { ifAssigned } from '../helpers/hooks.js';
 import { createRandom } from './random.js';
 
 const SEED = process.env.CHAOS_SEED ?? 'bulk/batch-truth';
@@ -116,9 +117,10 @@ describe('chaos/a batch of 540 orders, run locally', () => {
     elapsedMs = performance.now() - started;
   }, 120_000);
   afterAll(async () => {
-    await local?.stop();
-    await Promise.all([sandbox?.close(), s3?.close()]);
-    await packaged?.cleanup();
+    await ifAssigned(local)?.stop();
+    await ifAssigned(sandbox)?.close();
+    await ifAssigned(s3)?.close();
+    await ifAssigned(packaged)?.cleanup();
   });
 
   const expectedCounts = (): OutcomeCounts => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../sandbox/index.js';
 import type { Sandbox } from '../sandbox/index.js';
+import { ifAssigned } from '../helpers/hooks.js';
 import { startLambda } from '../helpers/lambda-process.js';
 import type { Invocation, LambdaProcess } from '../helpers/lambda-process.js';
 import { assertNoLeaks } from '../helpers/leaks.js';
@@ -21,10 +22,11 @@ describe('chaos/load', () => {
   });
 
   afterAll(async () => {
-    const logs = lambda?.logs() ?? [];
-    await lambda?.stop();
-    if (sandbox !== undefined) assertNoLeaks([...logs, ...errorMessages].join('\n'), sandbox);
-    await sandbox?.close();
+    const logs = ifAssigned(lambda)?.logs() ?? [];
+    await ifAssigned(lambda)?.stop();
+    const started = ifAssigned(sandbox);
+    if (started !== undefined) assertNoLeaks([...logs, ...errorMessages].join('\n'), started);
+    await started?.close();
   });
 
   it(`cancels ${INVOCATIONS} orders at concurrency ${CONCURRENCY} exactly once each`, { timeout: 120_000 }, async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, startSandbox } from '../sandbox/index.js';
 import type { OrderState, Sandbox } from '../sandbox/index.js';
 import type { FaultRequest } from '../sandbox/wechatpay-faults.js';
+import { ifAssigned } from '../helpers/hooks.js';
 import { startLambda } from '../helpers/lambda-process.js';
 import type { LambdaProcess } from '../helpers/lambda-process.js';
 import { assertNoLeaks } from '../helpers/leaks.js';
@@ -75,8 +76,9 @@ describe('chaos/truth under chaos', () => {
   afterAll(async () => {
     const logs = lambdas.flatMap((started) => started.logs());
     await Promise.all(lambdas.map((started) => started.stop()));
-    if (sandbox !== undefined) assertNoLeaks([...logs, ...errorMessages].join('\n'), sandbox, { apiKeys });
-    await sandbox?.close();
+    const startedSandbox = ifAssigned(sandbox);
+    if (startedSandbox !== undefined) assertNoLeaks([...logs, ...errorMessages].join('\n'), startedSandbox, { apiKeys });
+    await startedSandbox?.close();
   });
 
   it('answers every order truthfully under random faults, an outage and a key rotation', { timeout: 150_000 }, async () => {

@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../lib/batch/csv.js';
 import { createMapRunStop, createS3StandIns, toLocalDefinition } from '../../scripts/batch/local-definition.js';
+import { ifAssigned } from '../helpers/hooks.js';
 import { OrderState, startSandbox } from '../sandbox/index.js';
 import type { Sandbox, WechatPayFault } from '../sandbox/index.js';
 import { startS3Sandbox } from '../sandbox/s3-server.js';
@@ -81,9 +82,10 @@ describe('infra/batch-state-machine.asl.yml, packaged and executed (aws-local-st
     for (const standIn of [cancel, cancelWithoutServiceId, batch]) standIn.reset();
   });
   afterAll(async () => {
-    await Promise.all([cancel, cancelWithoutServiceId, batch].map((standIn) => standIn?.stop()));
-    await Promise.all([sandbox?.close(), s3?.close()]);
-    await packaged?.cleanup();
+    for (const standIn of [cancel, cancelWithoutServiceId, batch]) await ifAssigned(standIn)?.stop();
+    await ifAssigned(sandbox)?.close();
+    await ifAssigned(s3)?.close();
+    await ifAssigned(packaged)?.cleanup();
   });
 
   /** Uploads `csv` and runs one execution; each order goes to `orders` (the cancel function by default). */
@@ -197,7 +199,7 @@ describe('infra/batch-state-machine.asl.yml, packaged and executed (aws-local-st
     expect(s3.keys(BUCKET, `results/${name}/`)).toEqual([]);
   });
 
-  it.each([
+  it.each<{ error: string; prepare: () => Promise<void> }>([
     {
       error: 'ConfigError',
       // A warm container holds the good secret: the next one starts cold and reads the bad one.
@@ -206,8 +208,14 @@ describe('infra/batch-state-machine.asl.yml, packaged and executed (aws-local-st
         await cancel.recycle();
       },
     },
-    // A forged success (the order left open) that does not verify, also after a fresh secret.
-    { error: 'SignatureError', prepare: () => sandbox.primary.faults.set('forgedSuccess', { endpoint: 'cancelbill' }) },
+    {
+      error: 'SignatureError',
+      // A forged success (the order left open) that does not verify, also after a fresh secret.
+      prepare: () => {
+        sandbox.primary.faults.set('forgedSuccess', { endpoint: 'cancelbill' });
+        return Promise.resolve();
+      },
+    },
   ])('stops the run at $error instead of failing every order, and fails the execution in BatchStopped', async ({ error, prepare }) => {
     // Prepare
     const orders = Array.from({ length: 30 }, (_, i) => `S-${error}-${i}`);

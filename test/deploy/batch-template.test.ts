@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTCOMES } from '../../lib/batch/outcomes.js';
+import { ifAssigned } from '../helpers/hooks.js';
 import { checkTemplate, loadCfnSpec } from './support/cfn-spec.js';
 import type { CfnTemplate } from './support/cfn-spec.js';
 import { BATCH_STATE_MACHINE_ID, collectErrorEquals, isAllowedErrorName, stateMachineFromTemplate, validateAsl } from './support/asl.js';
@@ -62,8 +63,8 @@ describe('serverless.yml: batch cancellation', () => {
     map = batch.States.CancelOrders as unknown as MapState;
   });
   afterAll(async () => {
-    await packaged?.cleanup();
-    await existing?.cleanup();
+    await ifAssigned(packaged)?.cleanup();
+    await ifAssigned(existing)?.cleanup();
   });
 
   describe('the state machine', () => {

@@ -3,6 +3,7 @@ import { stateMachineFromTemplate, validateAsl } from './support/asl.js';
 import { packageService, TEST_STAGE_PARAMS } from './support/package-service.js';
 import type { PackagedService, Resource } from './support/package-service.js';
 import { getAtt, onlyResourceOfType, resourcesOfType } from './support/template.js';
+import { ifAssigned } from '../helpers/hooks.js';
 
 const FUNCTION_ARN = getAtt('CancelBillLambdaFunction', 'Arn');
 const RULE_NAME = 'cancel-bill-dev-cancellation-requested';
@@ -18,7 +19,7 @@ describe('serverless.yml', () => {
     packaged = await packageService(TEST_STAGE_PARAMS);
     alarms = Object.values(resourcesOfType(packaged.template, 'AWS::CloudWatch::Alarm')).map((r) => r.Properties as Alarm);
   });
-  afterAll(() => packaged?.cleanup());
+  afterAll(() => ifAssigned(packaged)?.cleanup());
 
   describe('http api', () => {
     it('routes POST /rental-orders/{out_order_no}/cancel behind AWS_IAM authorization', () => {

@@ -5,6 +5,7 @@ import { BATCH_STATE_MACHINE_ID } from './support/asl.js';
 import { getAtt, resourcesOfType, roleStatements, stringsIn } from './support/template.js';
 import type { Statement } from './support/template.js';
 import { readZipEntries } from './support/zip-entries.js';
+import { ifAssigned } from '../helpers/hooks.js';
 
 /** The batch function's and the batch state machine's roles (batch-template.test.ts). */
 const BATCH_ROLES = ['CancelBillBatchRole', 'CancelBillBatchStateMachineRole'];
@@ -38,7 +39,7 @@ describe('serverless.yml', () => {
     env = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
     roles = resourcesOfType(packaged.template, 'AWS::IAM::Role');
   });
-  afterAll(() => packaged?.cleanup());
+  afterAll(() => ifAssigned(packaged)?.cleanup());
 
   describe('function', () => {
     it('runs the bundle on nodejs24.x on arm64', () => {

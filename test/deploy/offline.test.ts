@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderState, startSandbox } from '../sandbox/index.js';
 import type { Sandbox } from '../sandbox/index.js';
+import { ifAssigned } from '../helpers/hooks.js';
 import { startOffline } from './support/offline-server.js';
 import type { OfflineServer } from './support/offline-server.js';
 
@@ -22,8 +23,8 @@ describe('serverless-offline/cancel-bill', () => {
     server = await startOffline(sandbox.env());
   });
   afterAll(async () => {
-    await server?.stop();
-    await sandbox?.close();
+    await ifAssigned(server)?.stop();
+    await ifAssigned(sandbox)?.close();
   });
 
   const seedOrder = (outOrderNo: string) => {
@@ -102,7 +103,7 @@ describe('serverless-offline/cancel-bill', () => {
     // Assess: serverless-offline reports every errorType as "Error"; Lambda reports error.name.
     expect(response.status, server.output()).toBe(200);
     expect(response.headers.get('x-amz-function-error')).toBe('Unhandled');
-    expect(await response.json()).toMatchObject({ errorMessage: expect.stringMatching(/^ORDERNOTEXIST: /) });
+    expect(await response.json()).toMatchObject({ errorMessage: expect.stringMatching(/^ORDERNOTEXIST: /) as string });
   });
 
   it('revokes an order from an EventBridge event invoked asynchronously, as the rule does', async () => {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_NAMES, OUTCOMES } from '../../lib/telemetry.js';
+import { ifAssigned } from '../helpers/hooks.js';
 import { dashboardOf, drawDashboard, GRID_WIDTH, metricRowsOf } from './support/dashboard.js';
 import type { DashboardBody, MetricRow, Widget } from './support/dashboard.js';
 import { directivesOf, fieldsOf, writeInvocationLines } from './support/invocation-line.js';
@@ -96,7 +97,7 @@ describe('serverless.yml, operations', () => {
     fn = { namespace, serviceName, outcomes: OUTCOMES, emitted };
     docs = await readFile(DOCS_URL, 'utf8');
   });
-  afterAll(() => packaged?.cleanup());
+  afterAll(() => ifAssigned(packaged)?.cleanup());
 
   describe('the checks themselves', () => {
     it('derive the function metrics from its real invocation lines', () => {
@@ -104,7 +105,7 @@ describe('serverless.yml, operations', () => {
       expect([...fn.emitted.keys()].sort()).toEqual([...Object.values(METRIC_NAMES), 'HumanActionRequired'].sort());
       expect(fn.emitted.get(METRIC_NAMES.LATENCY)).toContainEqual(['service']);
       expect(fn.emitted.get(METRIC_NAMES.INVOCATIONS)).toContainEqual(['service', 'Outcome']);
-      expect(lineFields).toEqual(expect.objectContaining({ size: expect.any(Number) }));
+      expect(lineFields).toEqual(expect.objectContaining({ size: expect.any(Number) as number }));
       expect([...lineFields]).toEqual(expect.arrayContaining(['message', 'out_order_no', 'error_code', 'credentials_refused', 'cert_warning', 'xray_trace_id']));
     });
 
@@ -149,7 +150,7 @@ describe('serverless.yml, operations', () => {
 
       // Assess
       expect(name).toEqual({ Ref: 'AWS::StackName' });
-      expect(() => JSON.parse(text)).not.toThrow();
+      expect((): unknown => JSON.parse(text)).not.toThrow();
       expect(body.widgets.length).toBeGreaterThanOrEqual(10);
     });
 
@@ -455,7 +456,7 @@ describe('serverless.yml, operations', () => {
       }));
 
       // Assess
-      expect(runners.map((arn) => (arn as { 'Fn::GetAtt': string[] })['Fn::GetAtt']?.[0]).sort()).toEqual(Object.keys(roles).sort());
+      expect(runners.map((arn) => (arn as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0]).sort()).toEqual(Object.keys(roles).sort());
       expect(wildcards).toEqual(
         Object.keys(roles).map((id) => ({ id, onStar: [expect.objectContaining({ Effect: 'Allow', Action: XRAY_WRITE_ACTIONS, Resource: '*' })] })),
       );

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OrderState, startSandbox } from '../sandbox/index.js';
 import type { Sandbox, WechatPayFault } from '../sandbox/index.js';
+import { ifAssigned } from '../helpers/hooks.js';
 import { packagedDefinition } from './support/asl.js';
 import type { AslDefinition, AslRetrier, AslState } from './support/asl.js';
 import { createLambdaStandIn, LAMBDA_SERVICE_ERRORS, resolveFunctionArns } from './support/lambda-stand-in.js';
@@ -67,9 +68,9 @@ describe('infra/state-machine.asl.yml, packaged and executed (aws-local-stepfunc
     lambda.reset();
   });
   afterAll(async () => {
-    await lambda?.stop();
-    await sandbox?.close();
-    await packaged?.cleanup();
+    await ifAssigned(lambda)?.stop();
+    await ifAssigned(sandbox)?.close();
+    await ifAssigned(packaged)?.cleanup();
   });
 
   const task = (): AslState => definition.States[TASK] as AslState;
@@ -140,8 +141,8 @@ describe('infra/state-machine.asl.yml, packaged and executed (aws-local-stepfunc
       // Assess
       expect(summary(execution)).toMatchObject({ status: 'SUCCEEDED', endState: 'OrderNotCancellable' });
       const output = execution.output as { error: { Error: string; Cause: string } };
-      expect(output).toEqual({ ...command(outOrderNo), error: { Error: error, Cause: expect.any(String) } });
-      expect(JSON.parse(output.error.Cause)).toEqual({ errorType: error, errorMessage: expect.stringContaining(code) });
+      expect(output).toEqual({ ...command(outOrderNo), error: { Error: error, Cause: expect.any(String) as string } });
+      expect(JSON.parse(output.error.Cause)).toEqual({ errorType: error, errorMessage: expect.stringContaining(code) as string });
       expect(execution.retries).toEqual([]);
     });
 
@@ -172,7 +173,7 @@ describe('infra/state-machine.asl.yml, packaged and executed (aws-local-stepfunc
 
       // Assess
       expect(summary(execution)).toEqual({ status: 'FAILED', endState: 'CancellationFault', error, output: undefined });
-      expect(parseCause(execution)).toEqual({ errorType: error, errorMessage: expect.stringMatching(code) });
+      expect(parseCause(execution)).toEqual({ errorType: error, errorMessage: expect.stringMatching(code) as string });
       expect(execution.caught).toEqual([{ state: TASK, error, next: 'CancellationFault' }]);
       expect(execution.retries).toEqual([]);
     });

@@ -86,7 +86,7 @@ const startLambda = async (env: Record<string, string>, options: { execPath?: st
       const { id, ...invocation } = message;
       const entry = pending.get(id);
       if (entry === undefined) return;
-      entry.reply = invocation as Invocation;
+      entry.reply = invocation;
       settle(id);
     });
   });

@@ -4,6 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Store } from '../../lib/batch/store.js';
 import type { ObjectStore } from '../../lib/batch/store.js';
+import { ifAssigned } from '../helpers/hooks.js';
 import { startS3Sandbox } from '../sandbox/s3-server.js';
 import type { S3Sandbox } from '../sandbox/s3-server.js';
 
@@ -23,7 +24,7 @@ describe('batch/store on S3', () => {
     });
     store = createS3Store(client, BUCKET);
   });
-  afterAll(() => s3?.close());
+  afterAll(() => ifAssigned(s3)?.close());
 
   it('writes an object and reads back the same bytes, byte order mark and Chinese text included', async () => {
     // Prepare

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox } from '../sandbox/index.js';
 import type { Sandbox } from '../sandbox/index.js';
+import { ifAssigned } from '../helpers/hooks.js';
 import { startLambda } from '../helpers/lambda-process.js';
 import type { LambdaProcess } from '../helpers/lambda-process.js';
 import { assertNoSecrets } from '../helpers/leaks.js';
@@ -18,10 +19,11 @@ describe('cancel through every envelope', () => {
   });
 
   afterAll(async () => {
-    const logs = lambda?.logs() ?? [];
-    await lambda?.stop();
-    if (sandbox !== undefined) assertNoSecrets(logs.join('\n'), sandbox);
-    await sandbox?.close();
+    const logs = ifAssigned(lambda)?.logs() ?? [];
+    await ifAssigned(lambda)?.stop();
+    const started = ifAssigned(sandbox);
+    if (started !== undefined) assertNoSecrets(logs.join('\n'), started);
+    await started?.close();
   });
 
   beforeEach(() => {

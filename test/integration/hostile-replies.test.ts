@@ -6,6 +6,7 @@ import { startHostileServer } from '../sandbox/hostile-server.js';
 import type { HonestReply, HostileReply, HostileServer } from '../sandbox/hostile-server.js';
 import type { WechatPayFault } from '../sandbox/wechatpay-faults.js';
 import { signFields, toXml } from '../sandbox/wechatpay-protocol.js';
+import { ifAssigned } from '../helpers/hooks.js';
 import { startLambda } from '../helpers/lambda-process.js';
 import type { Invocation, LambdaProcess } from '../helpers/lambda-process.js';
 import { assertNoLeaks } from '../helpers/leaks.js';
@@ -106,11 +107,13 @@ describe('hostile replies', () => {
   });
 
   afterAll(async () => {
-    const logs = [viaSandbox, viaHostile].flatMap((lambda) => lambda?.logs() ?? []);
-    await Promise.all([viaSandbox?.stop(), viaHostile?.stop()]);
-    if (sandbox !== undefined) assertNoLeaks([...logs, ...errorMessages].join('\n'), sandbox, { signs: hostile?.replySigns });
-    await hostile?.close();
-    await sandbox?.close();
+    const lambdas = [ifAssigned(viaSandbox), ifAssigned(viaHostile)].filter((lambda) => lambda !== undefined);
+    const logs = lambdas.flatMap((lambda) => lambda.logs());
+    await Promise.all(lambdas.map((lambda) => lambda.stop()));
+    const started = { sandbox: ifAssigned(sandbox), hostile: ifAssigned(hostile) };
+    if (started.sandbox !== undefined) assertNoLeaks([...logs, ...errorMessages].join('\n'), started.sandbox, { signs: started.hostile?.replySigns });
+    await started.hostile?.close();
+    await started.sandbox?.close();
   });
 
   it.each(SANDBOX_FAULTS)('refuses $name, answers the order state from queryrentbill, and stays retryable when the query is hostile too', async ({ fault, expected }) => {

@@ -4,6 +4,7 @@ import type { Sandbox } from '../sandbox/index.js';
 import { startHostileServer } from '../sandbox/hostile-server.js';
 import type { HostileServer } from '../sandbox/hostile-server.js';
 import { loadEvent } from '../fixtures/events/index.js';
+import { ifAssigned } from '../helpers/hooks.js';
 import { startLambda } from '../helpers/lambda-process.js';
 import type { Invocation, LambdaProcess } from '../helpers/lambda-process.js';
 import { assertNoLeaks, requestSigns } from '../helpers/leaks.js';
@@ -15,7 +16,7 @@ const ROTATED_KEY = createApiKey();
 
 type Envelope = 'api-gateway-v1' | 'api-gateway-v2' | 'direct';
 type Via = 'sandbox' | 'hostile' | 'config';
-type Scenario = { name: string; via: Via; envelope: Envelope; expected: string; prepare(sandbox: Sandbox, hostile: HostileServer, orderNo: string): void };
+type Scenario = { name: string; via: Via; envelope: Envelope; expected: string; prepare: (sandbox: Sandbox, hostile: HostileServer, orderNo: string) => void };
 
 const secretWith = (sandbox: Sandbox, changes: Record<string, string>): string => JSON.stringify({ ...JSON.parse(sandbox.merchantSecret('pem')), ...changes });
 
@@ -37,7 +38,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 /** Planted leaks the scan must catch: proof that a clean scan means something. */
-const PLANTED: { name: string; plant(sandbox: Sandbox, hostile: HostileServer): string }[] = [
+const PLANTED: { name: string; plant: (sandbox: Sandbox, hostile: HostileServer) => string }[] = [
   { name: 'the API key', plant: (s) => s.apiKey },
   { name: 'a former API key', plant: () => ROTATED_KEY },
   { name: 'a private key line', plant: (s) => s.certs.clients.merchant.keyPem.split('\n')[3] ?? '' },
@@ -95,8 +96,8 @@ describe('no leaks', () => {
 
   afterAll(async () => {
     await Promise.all([...lambdas.values()].map((lambda) => lambda.stop()));
-    await hostile?.close();
-    await sandbox?.close();
+    await ifAssigned(hostile)?.close();
+    await ifAssigned(sandbox)?.close();
   });
 
   it.each(SCENARIOS)('answers $name ($envelope) with no secret in the answer', async ({ via, envelope, expected, prepare }) => {

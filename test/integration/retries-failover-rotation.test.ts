@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, startSandbox } from '../sandbox/index.js';
 import { freePort, waitForPort } from '../sandbox/loopback.js';
 import type { Sandbox } from '../sandbox/index.js';
+import { ifAssigned } from '../helpers/hooks.js';
 import { startLambda } from '../helpers/lambda-process.js';
 import type { LambdaProcess } from '../helpers/lambda-process.js';
 import { assertNoSecrets } from '../helpers/leaks.js';
@@ -38,8 +39,9 @@ describe('retries, failover and rotation', () => {
   afterAll(async () => {
     const logs = lambdas.flatMap((lambda) => lambda.logs());
     await Promise.all(lambdas.map((lambda) => lambda.stop()));
-    if (sandbox !== undefined) assertNoSecrets(logs.join('\n'), sandbox);
-    await sandbox?.close();
+    const started = ifAssigned(sandbox);
+    if (started !== undefined) assertNoSecrets(logs.join('\n'), started);
+    await started?.close();
   });
 
   it.each([

@@ -484,7 +484,7 @@ describe('sandbox/wechatpay-faults', () => {
     await sandbox.primary.down();
 
     // Act
-    const whileDown = cancel(order.out_order_no).catch((error: NodeJS.ErrnoException) => error.code);
+    const whileDown = cancel(order.out_order_no).catch((error: unknown) => (error as NodeJS.ErrnoException).code);
     const codeWhileDown = await whileDown;
     await sandbox.primary.up();
     const reply = await cancel(order.out_order_no);
@@ -510,7 +510,7 @@ describe('sandbox/secrets-server', () => {
     // Assess
     expect(byName).toMatchObject({ ARN: arn, Name: sandbox.secretId, VersionId: versionId, VersionStages: ['AWSCURRENT'] });
     expect(byName.CreatedDate).toBeInstanceOf(Date);
-    expect(JSON.parse(byName.SecretString ?? '{}')).toMatchObject({ mch_id: sandbox.mchId, api_key: sandbox.apiKey, pfx_base64: expect.any(String) });
+    expect(JSON.parse(byName.SecretString ?? '{}')).toMatchObject({ mch_id: sandbox.mchId, api_key: sandbox.apiKey, pfx_base64: expect.any(String) as string });
     expect(byArn.VersionId).toBe(versionId);
   });
 

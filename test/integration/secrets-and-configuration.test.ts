@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, startSandbox } from '../sandbox/index.js';
 import type { MerchantSecretOptions, Sandbox } from '../sandbox/index.js';
+import { ifAssigned } from '../helpers/hooks.js';
 import { startLambda } from '../helpers/lambda-process.js';
 import type { LambdaProcess } from '../helpers/lambda-process.js';
 import { assertNoSecrets } from '../helpers/leaks.js';
@@ -36,8 +37,9 @@ describe('secrets and configuration', () => {
   afterAll(async () => {
     const logs = lambdas.flatMap((lambda) => lambda.logs());
     await Promise.all(lambdas.map((lambda) => lambda.stop()));
-    if (sandbox !== undefined) assertNoSecrets(logs.join('\n'), sandbox);
-    await sandbox?.close();
+    const started = ifAssigned(sandbox);
+    if (started !== undefined) assertNoSecrets(logs.join('\n'), started);
+    await started?.close();
   });
 
   it.each([

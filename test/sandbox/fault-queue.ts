@@ -13,18 +13,21 @@ type FaultEntry<F, C> = {
 /** Where a fault applies: a predicate over the request context (default: every request). */
 type FaultMatch<C> = { match?: (context: C) => boolean };
 
-/** Injected faults of one server. `F` is the fault type, `C` what a request exposes to predicates. */
+/**
+ * Injected faults of one server. `F` is the fault type, `C` what a request exposes to predicates.
+ * Plain functions, not methods: the servers hand them on unbound.
+ */
 interface FaultQueue<F, C> {
   /** Queues `fault` for the next `times` (default 1) matching requests. */
-  push(fault: F, options?: FaultMatch<C> & { times?: number }): void;
+  push: (fault: F, options?: FaultMatch<C> & { times?: number }) => void;
   /** Applies `fault` to every matching request until `clear()`; one-shot faults win over it. */
-  set(fault: F, options?: FaultMatch<C>): void;
+  set: (fault: F, options?: FaultMatch<C>) => void;
   /** Removes every queued and standing fault. */
-  clear(): void;
+  clear: () => void;
   /** Number of one-shot faults still queued (a fault pushed with `times: 3` counts 3). */
-  pending(): number;
+  pending: () => number;
   /** Consumes and returns the fault for this request, if any. Used by the servers. */
-  take(context: C): F | undefined;
+  take: (context: C) => F | undefined;
 }
 
 const always = (): boolean => true;

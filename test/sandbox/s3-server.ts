@@ -74,29 +74,37 @@ const startS3Sandbox = async (buckets: readonly string[] = []): Promise<S3Sandbo
       const key = decodeURIComponent(rest.join('/'));
       const objects = store.get(decodeURIComponent(bucket));
       const raw = await readBody(request);
-      if (objects === undefined) return xmlError(response, 404, 'NoSuchBucket', 'The specified bucket does not exist');
+      if (objects === undefined) {
+        xmlError(response, 404, 'NoSuchBucket', 'The specified bucket does not exist');
+        return;
+      }
       if (request.method === 'PUT' && key !== '') {
         stats.put += 1;
-        const chunked = String(request.headers['content-encoding'] ?? '').includes('aws-chunked') || request.headers['x-amz-decoded-content-length'] !== undefined;
+        const chunked = (request.headers['content-encoding'] ?? '').includes('aws-chunked') || request.headers['x-amz-decoded-content-length'] !== undefined;
         const body = chunked ? decodeAwsChunked(raw) : raw;
-        put(decodeURIComponent(bucket), key, body, String(request.headers['content-type'] ?? 'application/octet-stream'));
+        put(decodeURIComponent(bucket), key, body, request.headers['content-type'] ?? 'application/octet-stream');
         response.writeHead(200, { etag: `"${createHash('md5').update(body).digest('hex')}"`, 'content-length': 0 });
-        return response.end();
+        response.end();
+        return;
       }
       if ((request.method === 'GET' || request.method === 'HEAD') && key !== '') {
         if (request.method === 'GET') stats.get += 1;
         else stats.head += 1;
         const object = objects.get(key);
-        if (object === undefined) return xmlError(response, 404, 'NoSuchKey', 'The specified key does not exist.');
+        if (object === undefined) {
+          xmlError(response, 404, 'NoSuchKey', 'The specified key does not exist.');
+          return;
+        }
         response.writeHead(200, {
           'content-type': object.contentType,
           'content-length': object.body.length,
           etag: `"${createHash('md5').update(object.body).digest('hex')}"`,
           'last-modified': object.lastModified.toUTCString(),
         });
-        return response.end(request.method === 'GET' ? object.body : undefined);
+        response.end(request.method === 'GET' ? object.body : undefined);
+        return;
       }
-      return xmlError(response, 405, 'MethodNotAllowed', 'The local S3 endpoint serves GetObject, HeadObject and PutObject only');
+      xmlError(response, 405, 'MethodNotAllowed', 'The local S3 endpoint serves GetObject, HeadObject and PutObject only');
     })().catch((error: unknown) => xmlError(response, 500, 'InternalError', String(error)));
   });
   const port = await listenOnLoopback(server);

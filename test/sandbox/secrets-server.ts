@@ -84,19 +84,17 @@ const startSecretsManagerSandbox = async (options: { region?: string; accountId?
   const targeted = ({ secretId }: SecretsFaultTarget) => (context: { secretId: string; name: string | undefined }) =>
     secretId === undefined || secretId === context.secretId || secretId === context.name;
 
-  const reply = (response: ServerResponse, status: number, body: unknown): void => {
-    response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });
-    response.end(JSON.stringify(body));
-  };
-  const refuse = (response: ServerResponse, [status, type, message]: [number, string, string]): void =>
-    reply(response, status, { __type: type, message });
+  /** The status and JSON body of an answer. */
+  type Answer = [status: number, body: unknown];
+  const refusal = ([status, type, message]: [number, string, string]): Answer => [status, { __type: type, message }];
 
-  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+  /** The answer to one request; `undefined` for a stalled one, which gets none. */
+  const answerOf = async (request: IncomingMessage): Promise<Answer | undefined> => {
     const body = await readJson(request);
-    if (request.method !== 'POST' || request.url !== '/') return refuse(response, [404, 'UnknownOperationException', 'Not found']);
-    if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') return refuse(response, [400, 'UnknownOperationException', 'Unknown operation']);
-    if (request.headers.authorization === undefined) return refuse(response, [400, 'MissingAuthenticationTokenException', 'Missing Authentication Token']);
-    if (body === undefined || typeof body.SecretId !== 'string') return refuse(response, [400, 'ValidationException', 'SecretId is required']);
+    if (request.method !== 'POST' || request.url !== '/') return refusal([404, 'UnknownOperationException', 'Not found']);
+    if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') return refusal([400, 'UnknownOperationException', 'Unknown operation']);
+    if (request.headers.authorization === undefined) return refusal([400, 'MissingAuthenticationTokenException', 'Missing Authentication Token']);
+    if (body === undefined || typeof body.SecretId !== 'string') return refusal([400, 'ValidationException', 'SecretId is required']);
     const secretId = body.SecretId;
     const secret = find(secretId);
     const key = secret?.name ?? secretId;
@@ -104,18 +102,29 @@ const startSecretsManagerSandbox = async (options: { region?: string; accountId?
     stats.bySecret[key] = (stats.bySecret[key] ?? 0) + 1;
     const fault = faults.take({ secretId, name: secret?.name });
     if (fault === 'stall') return undefined;
-    if (fault !== undefined) return refuse(response, FAULT_ERRORS[fault]);
+    if (fault !== undefined) return refusal(FAULT_ERRORS[fault]);
     const wrongVersion = body.VersionId !== undefined && body.VersionId !== secret?.versionId;
     const wrongStage = body.VersionStage !== undefined && body.VersionStage !== 'AWSCURRENT';
-    if (secret === undefined || wrongVersion || wrongStage) return refuse(response, NOT_FOUND);
-    return reply(response, 200, {
-      ARN: secret.arn,
-      Name: secret.name,
-      VersionId: secret.versionId,
-      SecretString: secret.secretString,
-      VersionStages: ['AWSCURRENT'],
-      CreatedDate: secret.createdDate,
-    });
+    if (secret === undefined || wrongVersion || wrongStage) return refusal(NOT_FOUND);
+    return [
+      200,
+      {
+        ARN: secret.arn,
+        Name: secret.name,
+        VersionId: secret.versionId,
+        SecretString: secret.secretString,
+        VersionStages: ['AWSCURRENT'],
+        CreatedDate: secret.createdDate,
+      },
+    ];
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const answer = await answerOf(request);
+    if (answer === undefined) return;
+    const [status, body] = answer;
+    response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });
+    response.end(JSON.stringify(body));
   };
 
   const server = createServer((request, response) => {

@@ -71,7 +71,7 @@ const ENTITY_BOMB = `<!DOCTYPE xml [<!ENTITY lol0 "lol">${LAUGHS}]>`;
 /** Creates the fault controls of one server. */
 const createWechatPayFaults = (): WechatPayFaults => {
   const queue = createFaultQueue<WechatPayFault, FaultRequest>();
-  const normalize = (fault: SimpleFaultKind | WechatPayFault): WechatPayFault => (typeof fault === 'string' ? ({ kind: fault } as WechatPayFault) : fault);
+  const normalize = (fault: SimpleFaultKind | WechatPayFault): WechatPayFault => (typeof fault === 'string' ? { kind: fault } : fault);
   const matcher = ({ endpoint, match }: FaultTarget) => (request: FaultRequest) =>
     (endpoint === undefined || endpoint === request.endpoint) && (match === undefined || match(request));
   return {

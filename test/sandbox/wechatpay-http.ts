@@ -3,7 +3,7 @@
  * body reader, and delivery of replies (delayed, trickled, reset or never).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TLSSocket } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { NginxPage } from './wechatpay-replies.js';
 import type { HttpReply } from './wechatpay-replies.js';
 import type { Delivery } from './wechatpay-faults.js';
@@ -17,7 +17,9 @@ type Schedule = (callback: () => void, ms: number) => void;
  * not yet valid) or that belongs to another merchant (CN != mch_id) -> "The SSL certificate error".
  */
 const refuseClientCertificate = (socket: TLSSocket, mchId: string): HttpReply | undefined => {
-  const peer = socket.getPeerCertificate();
+  // Node answers `{}` when the client sent no certificate and `null` once the socket is destroyed;
+  // its type promises a full certificate either way.
+  const peer = socket.getPeerCertificate() as Partial<PeerCertificate> | null;
   if (peer === null || Object.keys(peer).length === 0) return NginxPage.NO_CLIENT_CERT;
   if (!socket.authorized || peer.subject?.CN !== mchId) return NginxPage.CERT_ERROR;
   return undefined;

@@ -3,7 +3,7 @@
  * it: client certificate, route, method, body size, XML, injected fault, then the endpoint.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { parseXml } from './wechatpay-protocol.js';
 import type { Fields } from './wechatpay-protocol.js';
 import { ENDPOINT_BY_PATH, handleEndpoint } from './wechatpay-endpoints.js';
@@ -12,7 +12,7 @@ import type { OrderStore } from './wechatpay-orders.js';
 import { NginxPage, buildReplyFields } from './wechatpay-replies.js';
 import type { HttpReply } from './wechatpay-replies.js';
 import { deliverAfterProcessing, deliverBeforeProcessing } from './wechatpay-faults.js';
-import type { WechatPayFaults } from './wechatpay-faults.js';
+import type { Delivery, WechatPayFaults } from './wechatpay-faults.js';
 import { deliver, readBody, refuseClientCertificate } from './wechatpay-http.js';
 import type { Schedule } from './wechatpay-http.js';
 
@@ -93,10 +93,12 @@ const createRequestHandler = ({ name, options, faults, stats, apiKey, schedule }
     },
   });
 
-  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    stats.httpRequests += 1;
-    const send = (reply: HttpReply): void => deliver(response, { kind: 'send', reply }, schedule);
-    const refusal = refuseClientCertificate(request.socket as TLSSocket, options.mchId);
+  /** What to do with one request: a reply, or a fault's way of not giving one. */
+  const deliveryFor = async (request: IncomingMessage): Promise<Delivery> => {
+    const send = (reply: HttpReply): Delivery => ({ kind: 'send', reply });
+    const { socket } = request;
+    if (!(socket instanceof TLSSocket)) throw new Error('the WeChat Pay sandbox serves HTTPS only');
+    const refusal = refuseClientCertificate(socket, options.mchId);
     if (refusal !== undefined) {
       stats.certRefusals += 1;
       return send(refusal);
@@ -121,10 +123,15 @@ const createRequestHandler = ({ name, options, faults, stats, apiKey, schedule }
     };
     if (record !== undefined) stats.requests.push(record);
     const preempted = fault && deliverBeforeProcessing(fault, fields ?? {}, replyContext);
-    if (preempted !== undefined) return deliver(response, preempted, schedule);
+    if (preempted !== undefined) return preempted;
     const outcome: Outcome = fields === undefined ? { kind: 'returnFail', msg: 'XML格式错误' } : handleEndpoint(endpoint, fields, endpointContext());
     if (record !== undefined) record.outcome = outcomeLabel(outcome);
-    return deliver(response, deliverAfterProcessing(fault, buildReplyFields(outcome, fields ?? {}, key), replyContext), schedule);
+    return deliverAfterProcessing(fault, buildReplyFields(outcome, fields ?? {}, key), replyContext);
+  };
+
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    stats.httpRequests += 1;
+    deliver(response, await deliveryFor(request), schedule);
   };
 };
 

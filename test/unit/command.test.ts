@@ -105,7 +105,7 @@ describe('command', () => {
       try {
         error = thrownBy(() => parseCommand(raw, NO_DEFAULTS));
       } finally {
-        delete (Object.prototype as Record<string, unknown>)[name];
+        Reflect.deleteProperty(Object.prototype, name);
       }
 
       // Assess

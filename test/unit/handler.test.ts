@@ -173,7 +173,7 @@ describe('handler', () => {
 
     // Assess
     await expect(outcome).rejects.toThrow(/^SIGNERROR: /);
-    expect(fetches).toEqual([{ deadline: expect.any(Number) }, { refresh: true, unless: 'v1', deadline: expect.any(Number) }]);
+    expect(fetches).toEqual([{ deadline: expect.any(Number) as number }, { refresh: true, unless: 'v1', deadline: expect.any(Number) as number }]);
     expect(lines).toEqual([
       expect.objectContaining({ level: 'ERROR', error_name: 'WechatPayError', error_code: 'SIGNERROR', secret_refreshed: true, credentials_refused: true }),
     ]);

@@ -88,7 +88,7 @@ describe('telemetry', () => {
       {
         Namespace: 'CancelBill',
         Dimensions: [['service', 'Outcome'], ['service']],
-        Metrics: Object.values(METRIC_NAMES).map((name) => expect.objectContaining({ Name: name })),
+        Metrics: Object.values(METRIC_NAMES).map((name): unknown => expect.objectContaining({ Name: name })),
       },
     ]);
     expect(lines[0]).toMatchObject({ Outcome: 'TransientError', BackupHostCalls: 1, CertDaysToExpiry: 12 });

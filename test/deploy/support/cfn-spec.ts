@@ -6,10 +6,12 @@
  */
 import { loadAwsServiceSpec } from '@aws-cdk/aws-service-spec';
 import type { Property, PropertyType, SpecDatabase } from '@aws-cdk/service-spec-types';
+import { textOf } from '../../helpers/text.js';
 
 /** The parts of a template the checker reads; anything else is reported as unknown. */
 type CfnTemplate = {
-  Resources: Record<string, Record<string, unknown>>;
+  /** Required by CloudFormation; the checker still takes a template without it. */
+  Resources?: Record<string, Record<string, unknown>>;
   Parameters?: Record<string, unknown>;
   Conditions?: Record<string, unknown>;
   Mappings?: Record<string, unknown>;
@@ -248,7 +250,7 @@ const checkTemplate = (template: CfnTemplate, spec: SpecDatabase): TemplateProbl
     const type = resource.Type;
     const dependsOn = resource.DependsOn === undefined ? [] : [resource.DependsOn].flat();
     for (const target of dependsOn) {
-      if (typeof target !== 'string' || !(target in resources)) report(`${path}.DependsOn`, `DependsOn ${String(target)}, which is no resource of the template`);
+      if (typeof target !== 'string' || !(target in resources)) report(`${path}.DependsOn`, `DependsOn ${textOf(target)}, which is no resource of the template`);
     }
     if (resource.Condition !== undefined) checkCondition(`${path}.Condition`, resource.Condition);
     for (const policy of ['DeletionPolicy', 'UpdateReplacePolicy']) {

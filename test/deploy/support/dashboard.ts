@@ -1,3 +1,4 @@
+import { textOf } from '../../helpers/text.js';
 import type { MetricRef } from './metrics.js';
 import type { Template } from './package-service.js';
 
@@ -67,7 +68,7 @@ const summaryOf = (widget: Widget): string => {
   if (widget.type !== 'metric') return '';
   const stats = new Map<string, string[]>();
   for (const row of metricRowsOf(widget)) {
-    const stat = String(row.options.stat ?? widget.properties.stat ?? 'Average');
+    const stat = textOf(row.options.stat ?? widget.properties.stat ?? 'Average');
     stats.set(row.metricName, [...(stats.get(row.metricName) ?? []), stat]);
   }
   const parts = [...stats].map(([name, list]) => {

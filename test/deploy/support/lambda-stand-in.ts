@@ -5,6 +5,7 @@
  */
 import { startLambda } from '../../helpers/lambda-process.js';
 import type { LambdaProcess } from '../../helpers/lambda-process.js';
+import { textOf } from '../../helpers/text.js';
 import { OFFLINE_AWS_ENV, ROOT } from './package-service.js';
 import type { Template } from './package-service.js';
 import { ResolverFault } from './run-state-machine.js';
@@ -42,7 +43,7 @@ type LambdaStandIn = {
   arn: string;
   timeoutSeconds: number;
   /** The Task resolver for runStateMachine. */
-  resolveTask(input: unknown, context: TaskContext): Promise<unknown>;
+  resolveTask: (input: unknown, context: TaskContext) => Promise<unknown>;
   /** The next `times` invocations fail in the Lambda service, before reaching the function. */
   failNext(errorType: LambdaServiceError, times?: number): void;
   /** The next invocation reaches the function, which then never answers (a function timeout). */
@@ -116,7 +117,7 @@ const functionEnv = (properties: Record<string, unknown>, arnName: string, overr
   const env: Record<string, string> = {
     AWS_LAMBDA_FUNCTION_NAME: arnName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(properties.MemorySize ?? 128),
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: textOf(properties.MemorySize ?? 128),
     LAMBDA_TASK_ROOT: ROOT,
     _HANDLER: String(properties.Handler),
     ...(variables as Record<string, string>),

@@ -51,7 +51,8 @@ const startOffline = async (env: Readonly<Record<string, string>>): Promise<Offl
   }
   // serverless.yml defaults the backup to the real api2 host, and `--param` takes no empty value:
   // a backup equal to the primary disables it (CONTRACT.md), so nothing ever leaves 127.0.0.1.
-  const contractEnv = { ...env, WECHATPAY_BACKUP_BASE_URL: env.WECHATPAY_BACKUP_BASE_URL || baseUrl };
+  const backup = env.WECHATPAY_BACKUP_BASE_URL;
+  const contractEnv = { ...env, WECHATPAY_BACKUP_BASE_URL: backup === undefined || backup === '' ? baseUrl : backup };
   const [httpPort, lambdaPort] = [await freePort(), await freePort()];
   const params = Object.entries(contractEnv)
     .filter(([name, value]) => PARAM_OF_VARIABLE[name] !== undefined && value !== '')
@@ -78,7 +79,7 @@ const startOffline = async (env: Readonly<Record<string, string>>): Promise<Offl
       const check = (): void => {
         // osls reports a start-up failure and then keeps running: fail fast instead of waiting.
         const failed = /^Error:$/m.test(output);
-        if (!failed && !/Server ready:/.test(output)) return;
+        if (!failed && !output.includes('Server ready:')) return;
         clearTimeout(timer);
         if (failed) reject(new Error('serverless offline failed to start'));
         else resolve();

@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { vi } from 'vitest';
+import { textOf } from '../../helpers/text.js';
 
 /**
  * Thrown by a resolver that cannot stand in for a Task at all (a resource it does not serve, a
@@ -297,7 +298,7 @@ const runStateMachine = async (options: RunOptions): Promise<Execution> => {
       overrides: { taskResourceLocalHandlers: handlers as never },
     });
     const logging = (async () => {
-      for await (const event of execution.eventLogs) events.push(event as EventRecord);
+      for await (const event of execution.eventLogs) events.push(event);
     })();
     void execution.result.then(
       (value) => (outcome = { ok: true, value }),
@@ -328,12 +329,12 @@ const runStateMachine = async (options: RunOptions): Promise<Execution> => {
     durationMs: (events.at(-1)?.timestamp ?? 0) - (events[0]?.timestamp ?? 0),
     events,
   };
-  if (outcome?.ok === true) return { status: 'SUCCEEDED', output: outcome.value, ...record };
-  const error = outcome?.error;
+  if (outcome.ok) return { status: 'SUCCEEDED', output: outcome.value, ...record };
+  const { error } = outcome;
   if (error instanceof ExecutionTimeoutError) return { status: 'TIMED_OUT', error: 'States.Timeout', ...record };
   if (!(error instanceof ExecutionError)) throw error;
   const failed = events.find((event) => event.type === 'ExecutionFailed');
-  return { status: 'FAILED', error: failed?.Error, cause: String(failed?.Cause ?? ''), ...record };
+  return { status: 'FAILED', error: failed?.Error, cause: textOf(failed?.Cause ?? ''), ...record };
 };
 
 export { runStateMachine, ResolverFault, PROMISE_WITH_RESOLVERS_SHIMMED };

@@ -10,6 +10,7 @@ import {
   ValidationError,
   WechatPayError,
 } from '../../../lib/errors.js';
+import type { AppError } from '../../../lib/errors.js';
 import { commandFromApiGateway, MAX_BODY_BYTES, toApiGatewayResponse } from '../../../lib/envelopes/index.js';
 import type { ApiGatewayRequest, ApiGatewayVersion } from '../../../lib/envelopes/index.js';
 import { loadEvent } from '../../fixtures/events/index.js';
@@ -257,7 +258,7 @@ describe('envelopes/api-gateway', () => {
       expect(JSON.parse(response.body)).toStrictEqual(result);
     });
 
-    it.each([
+    it.each<{ name: string; error: AppError; status: number }>([
       { name: 'ValidationError', error: new ValidationError('INVALID_REASON', 'reason must be 1-50 characters'), status: 400 },
       { name: 'ConfigError', error: new ConfigError('CONFIG_INVALID', 'WECHATPAY_SECRET_ID is required'), status: 500 },
       { name: 'OrderNotFoundError', error: new OrderNotFoundError('ORDERNOTEXIST', 'no such order'), status: 404 },
@@ -293,13 +294,13 @@ describe('envelopes/api-gateway', () => {
       ];
 
       // Act
-      const answered = errors.map((error) => JSON.parse(toApiGatewayResponse({ error }, REQUEST_ID).body).error as string);
+      const answered = errors.map((error) => (JSON.parse(toApiGatewayResponse({ error }, REQUEST_ID).body) as { error: string }).error);
 
       // Assess
       expect(answered).toEqual([...ERROR_NAMES]);
     });
 
-    it.each([
+    it.each<{ name: string; error: AppError; retryAfter: string | undefined }>([
       { name: 'a TransientError', error: new TransientError('SYSTEMERROR', 'busy'), retryAfter: '1' },
       { name: 'a WechatPayError', error: new WechatPayError('NOAUTH', 'no'), retryAfter: undefined },
       { name: 'a ValidationError', error: new ValidationError('INVALID_REASON', 'no'), retryAfter: undefined },

@@ -44,7 +44,7 @@ describe('fuzz/handler-foreign-replies', () => {
           expectTruthfulAnswer(answer, harness);
         },
       ),
-      { numRuns: NUM_RUNS, seed: 0x5eed_0201, timeout: HANG_LIMIT_MS },
+      { numRuns: NUM_RUNS, seed: 0x5eed_0201, plugins: [fc.timeout(HANG_LIMIT_MS)] },
     );
   });
 });

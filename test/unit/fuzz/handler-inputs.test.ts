@@ -58,7 +58,7 @@ describe('fuzz/handler-inputs', () => {
         expect(harness.lines.filter((line) => line.message === 'cancel-bill invocation')).toHaveLength(1);
         expectTruthfulAnswer(answer, harness);
       }),
-      { numRuns: NUM_RUNS, seed: 0x5eed_0001, timeout: HANG_LIMIT_MS },
+      { numRuns: NUM_RUNS, seed: 0x5eed_0001, plugins: [fc.timeout(HANG_LIMIT_MS)] },
     );
   });
 
@@ -74,7 +74,7 @@ describe('fuzz/handler-inputs', () => {
           expect(request.headers['Content-Type']).toBe('text/xml; charset=utf-8');
         }
       }),
-      { numRuns: NUM_RUNS, seed: 0x5eed_0002, timeout: HANG_LIMIT_MS },
+      { numRuns: NUM_RUNS, seed: 0x5eed_0002, plugins: [fc.timeout(HANG_LIMIT_MS)] },
     );
   });
 
@@ -89,7 +89,7 @@ describe('fuzz/handler-inputs', () => {
         prototypes.expectUnchanged();
         expect(rejections.seen).toEqual([]);
       }),
-      { numRuns: NUM_RUNS, seed: 0x5eed_0003, timeout: HANG_LIMIT_MS },
+      { numRuns: NUM_RUNS, seed: 0x5eed_0003, plugins: [fc.timeout(HANG_LIMIT_MS)] },
     );
   });
 
@@ -108,7 +108,7 @@ describe('fuzz/handler-inputs', () => {
         }
         if (remainingMs !== undefined) expect(harness.clock.now() - harness.startedAt).toBeLessThanOrEqual(remainingMs);
       }),
-      { numRuns: NUM_RUNS, seed: 0x5eed_0004, timeout: HANG_LIMIT_MS },
+      { numRuns: NUM_RUNS, seed: 0x5eed_0004, plugins: [fc.timeout(HANG_LIMIT_MS)] },
     );
   });
 });

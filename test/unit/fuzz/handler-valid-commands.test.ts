@@ -87,7 +87,7 @@ describe('fuzz/handler-valid-commands', () => {
         const unsigned = { ...expected, version: '1.0', mch_id: MCH_ID, nonce_str: NONCE, sign_type: 'HMAC-SHA256' };
         expect(sent).toStrictEqual({ ...unsigned, sign: expectedSign(unsigned, API_KEY) });
       }),
-      { numRuns: NUM_RUNS, seed: 0x5eed_0101, timeout: HANG_LIMIT_MS },
+      { numRuns: NUM_RUNS, seed: 0x5eed_0101, plugins: [fc.timeout(HANG_LIMIT_MS)] },
     );
   });
 });

@@ -166,7 +166,7 @@ describe('wechatpay/client', () => {
 
       // Assess
       expect(error).toBeInstanceOf(SignatureError);
-      expect((error as SignatureError).code).toBe('SIGN_MISSING');
+      expect(error).toMatchObject({ code: 'SIGN_MISSING' });
     });
 
     it.each([
@@ -227,7 +227,7 @@ describe('wechatpay/client', () => {
 
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
-      expect((error as WechatPayError).code).toBe('INVALID_REPLY');
+      expect(error).toMatchObject({ code: 'INVALID_REPLY' });
     });
 
     it('throws MCH_ID_MISMATCH for a verified success naming another merchant', async () => {
@@ -236,7 +236,7 @@ describe('wechatpay/client', () => {
 
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
-      expect((error as WechatPayError).code).toBe('MCH_ID_MISMATCH');
+      expect(error).toMatchObject({ code: 'MCH_ID_MISMATCH' });
     });
 
     it('classifies return_code FAIL 签名错误 as a SIGNERROR credential refusal without verifying', async () => {
@@ -258,7 +258,7 @@ describe('wechatpay/client', () => {
 
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
-      expect((error as WechatPayError).code).toBe('XML_DUPLICATE_FIELD');
+      expect(error).toMatchObject({ code: 'XML_DUPLICATE_FIELD' });
     });
   });
 
@@ -274,7 +274,7 @@ describe('wechatpay/client', () => {
 
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
-      expect((error as WechatPayError).code).toBe('NO_CLIENT_CERT');
+      expect(error).toMatchObject({ code: 'NO_CLIENT_CERT' });
       expect(isCredentialRefusal(error)).toBe(true);
     });
 
@@ -296,7 +296,7 @@ describe('wechatpay/client', () => {
 
       // Assess
       expect(error).toBeInstanceOf(TransientError);
-      expect((error as TransientError).code).toBe('INVALID_REPLY');
+      expect(error).toMatchObject({ code: 'INVALID_REPLY' });
     });
 
     it('passes a transport error through unchanged', async () => {

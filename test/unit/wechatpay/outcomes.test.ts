@@ -78,7 +78,7 @@ describe('wechatpay/outcomes', () => {
 
       // Assess
       expect(error).toBeInstanceOf(TransientError);
-      expect((error as TransientError).phase).toBe('sent');
+      expect(error).toMatchObject({ phase: 'sent' });
     });
 
     it('maps an unknown err_code to an ambiguous WechatPayError (answered from queryrentbill)', () => {

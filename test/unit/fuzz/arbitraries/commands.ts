@@ -82,7 +82,7 @@ const scrambledCommand: fc.Arbitrary<JsonObject> = fc
     ),
     extraEntries,
   )
-  .map(([fields, extras]) => objectOf([...(Object.entries(fields) as [string, JsonTree][]), ...extras]));
+  .map(([fields, extras]) => objectOf([...Object.entries<JsonTree>(fields), ...extras]));
 
 /** A raw command object as a JSON tree: mostly a valid command with a few defects, sometimes anything. */
 const rawCommand: fc.Arbitrary<JsonObject> = fc.oneof({ arbitrary: damagedCommand, weight: 3 }, scrambledCommand);

@@ -36,7 +36,7 @@ const validServiceId = fc.stringMatching(SERVICE_ID);
 /** Real appids are `wx` + 16 hex digits; any printable non-blank text without `<>&'"` is accepted. */
 const validAppid = fc.oneof(
   fc.stringMatching(/^wx[0-9a-f]{16}$/),
-  fc.string({ unit: fc.constantFrom(...'abcXYZ019_-.:/+=é中'), minLength: 1, maxLength: 32 }),
+  fc.string({ unit: fc.constantFrom(...Array.from('abcXYZ019_-.:/+=é中')), minLength: 1, maxLength: 32 }),
 );
 
 /** A valid value with one small defect: an edge blank, an inserted hostile piece, or one character too many. */
