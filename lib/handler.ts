@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type { CancelResult, CancelTrace } from './cancel-bill.js';
 import { parseCommand } from './command.js';
+import type { Config } from './config.js';
 import type { Setup } from './deps.js';
 import { answersOverHttp, detectEnvelope, rawCommandOf, toApiGatewayResponse } from './envelopes/index.js';
 import { isAppError } from './errors.js';
@@ -49,6 +50,10 @@ const certDaysToExpiry = (trace: CancelTrace, outcome: Outcome, now: number): nu
   return trace.certNotAfter === undefined ? undefined : Math.floor((trace.certNotAfter.getTime() - now) / DAY_MS);
 };
 
+/** Epoch ms by which the answer is due: the Lambda's remaining time, less the margin for the answer and its line. */
+const deadlineOf = (started: number, context: InvocationContext | undefined, config: Config): number =>
+  started + (context?.getRemainingTimeInMillis?.() ?? config.maxAttempts * config.timeoutMs + 10_000) - DEADLINE_MARGIN_MS;
+
 /**
  * Creates the Lambda handler: tells the envelope apart, validates the command, cancels, and logs
  * exactly one structured line (with embedded metrics) per invocation. API Gateway gets an HTTP
@@ -74,20 +79,20 @@ const createHandler = (setup: Setup) => {
     const trace: CancelTrace = { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined };
     // The raw command first, so that even a configuration error's line names the order.
     let raw: unknown;
-    let rawError: unknown;
+    let unreadable: Outcome | undefined;
     try {
       raw = rawCommandOf(enveloped);
     } catch (error) {
-      rawError = error;
+      unreadable = { error };
     }
     let outcome: Outcome;
     try {
+      // A configuration error comes first, whatever the request.
       if ('error' in setup) throw setup.error;
-      if (rawError !== undefined) throw rawError;
       const { config, canceller } = setup;
-      const command = parseCommand(raw, { appid: config.appid, serviceId: config.serviceId });
-      const remaining = context?.getRemainingTimeInMillis?.() ?? config.maxAttempts * config.timeoutMs + 10_000;
-      outcome = { result: await canceller.cancel(command, started + remaining - DEADLINE_MARGIN_MS, trace) };
+      outcome =
+        unreadable ??
+        { result: await canceller.cancel(parseCommand(raw, { appid: config.appid, serviceId: config.serviceId }), deadlineOf(started, context, config), trace) };
     } catch (error) {
       outcome = { error };
     }
