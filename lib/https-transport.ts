@@ -247,17 +247,22 @@ const createHttpsTransport = (options: TransportOptions): HttpsTransport & { clo
         timeoutError = new TransientError(code, `no reply from ${host} within ${input.timeoutMs} ms`, { phase });
         req.destroy(timeoutError);
       }, input.timeoutMs);
-      const connectTimer = setTimeout(() => {
-        if (phase === 'connect') {
-          timeoutError = new TransientError('CONNECT_TIMEOUT', `cannot connect to ${host} within ${connectTimeoutMs} ms`, {
-            phase,
-          });
-          req.destroy(timeoutError);
-        }
-      }, Math.min(connectTimeoutMs, input.timeoutMs));
+      // The connect limit only runs while a new connection opens: a kept-alive one needs no timer.
+      let connectTimer: NodeJS.Timeout | undefined;
       req.on('socket', (socket) => {
-        if (req.reusedSocket) phase = 'sent';
-        else socket.once('secureConnect', () => (phase = 'sent'));
+        if (req.reusedSocket) {
+          phase = 'sent';
+          return;
+        }
+        connectTimer = setTimeout(() => {
+          if (phase !== 'connect') return;
+          timeoutError = new TransientError('CONNECT_TIMEOUT', `cannot connect to ${host} within ${connectTimeoutMs} ms`, { phase });
+          req.destroy(timeoutError);
+        }, Math.min(connectTimeoutMs, input.timeoutMs));
+        socket.once('secureConnect', () => {
+          phase = 'sent';
+          clearTimeout(connectTimer);
+        });
       });
       req.on('error', fail);
       req.on('close', () => {
