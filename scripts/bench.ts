@@ -5,8 +5,9 @@
  * with the targets of docs/performance.md. `--quick` is CI's short mode; `--out FILE` also writes
  * the results as JSON. The npm script builds first. Exits non-zero only when a call fails.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LambdaProcess } from '../test/helpers/lambda-process.js';
 import { startSandbox } from '../test/sandbox/index.js';
@@ -64,4 +65,7 @@ try {
 }
 const checks = checkTargets(results);
 console.log(formatTable(results, checks));
-if (values.out !== undefined) await writeFile(values.out, `${JSON.stringify({ ...results, checks }, null, 2)}\n`);
+if (values.out !== undefined) {
+  await mkdir(dirname(values.out), { recursive: true });
+  await writeFile(values.out, `${JSON.stringify({ ...results, checks }, null, 2)}\n`);
+}
