@@ -53,7 +53,7 @@ const createDefaultDeps = (config: Config): Deps => {
     clock,
     nonce: createNonce,
     random: Math.random,
-    transport: createHttpsTransport(),
+    transport: createHttpsTransport({ clock }),
     secrets,
     hosts: createHostSelector({ primary: config.baseUrl, backup: config.backupBaseUrl, clock }),
   });

@@ -1,10 +1,11 @@
 import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { urlToHttpOptions } from 'node:url';
 import { STALE_CONNECTION, TransientError, WechatPayError } from './errors.js';
 import type { FailurePhase } from './errors.js';
-import type { HttpsRequest, HttpsResponse, HttpsTransport, MerchantCredentials } from './types.js';
+import type { Clock, HttpsRequest, HttpsResponse, HttpsTransport, MerchantCredentials } from './types.js';
 
 /** Replies of `wxv/*` are a few hundred bytes; anything near this is hostile or broken. */
 const MAX_REPLY_BYTES = 64 * 1024;
@@ -14,6 +15,16 @@ const CONNECT_TIMEOUT_MS = 6000;
 const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 /** Agents kept at once: the current credential version and the one before (requests in flight). */
 const MAX_AGENTS = 2;
+/**
+ * A pooled connection idle for longer than this is closed instead of reused. WeChat Pay publishes
+ * no keep-alive timeout; the maintainers of its official Java SDK state 8 s for its servers and keep
+ * connections 7 s (wechatpay-java pull request 187); nginx's default is 75 s. Half of 8 s leaves room
+ * for a round trip, and is undici's default too. Retiring a connection the server still held costs
+ * one new handshake (a resumed TLS session); reusing one it has dropped without a FIN that reached
+ * us costs a request written into a dead connection, a round trip to the RST, and a resend.
+ * Judged by the idle age at reuse, not by a timer: a frozen Lambda container runs no timers.
+ */
+const SOCKET_RETIREMENT_MS = 4000;
 
 /**
  * TLS alerts by which a server refuses our client certificate: in the error code under TLS 1.3
@@ -24,10 +35,12 @@ const CLIENT_CERT_ALERTS = /ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_
 const CLIENT_CERT_ALERT_TEXT = /alert (bad certificate|certificate required|unknown ca|certificate expired|certificate unknown|certificate revoked|access denied)/i;
 
 type TransportOptions = {
+  /** Measures how long a pooled connection has been idle (STYLE §6). */
+  clock: Pick<Clock, 'now'>;
   maxReplyBytes?: number;
   connectTimeoutMs?: number;
-  /** Idle keep-alive sockets are closed after this long. */
-  idleSocketMs?: number;
+  /** A pooled connection idle for longer than this is not reused (default {@link SOCKET_RETIREMENT_MS}). */
+  socketRetirementMs?: number;
 };
 
 /**
@@ -35,21 +48,41 @@ type TransportOptions = {
  * here, not as `cert`/`key`/`pfx` options: the Agent would otherwise concatenate that PEM or PFX
  * into its pool key and hash it again on every request.
  */
-const createAgent = (credentials: Pick<MerchantCredentials, 'tls'>, idleSocketMs: number): Agent => {
+const createAgent = (credentials: Pick<MerchantCredentials, 'tls'>): Agent => {
   const identity =
     credentials.tls.kind === 'pem'
       ? { cert: credentials.tls.cert, key: credentials.tls.key }
       : { pfx: credentials.tls.pfx, passphrase: credentials.tls.passphrase };
+  // No idle `timeout`: that is a timer, and a frozen container runs none (see SOCKET_RETIREMENT_MS).
   return new Agent({
     keepAlive: true,
     scheduling: 'lifo',
-    timeout: idleSocketMs,
     // No `ca`: trust comes from Node's default store plus NODE_EXTRA_CA_CERTS only.
     secureContext: createSecureContext({ minVersion: 'TLSv1.2', ...identity }),
     minVersion: 'TLSv1.2',
     // Explicit, so NODE_TLS_REJECT_UNAUTHORIZED cannot weaken it.
     rejectUnauthorized: true,
   });
+};
+
+/**
+ * Records when each socket of `agent` went back to its pool, and returns the function that closes
+ * the pooled sockets idle for longer than `maxIdleMs`; call it before every request. A clean
+ * `destroy()` keeps the Agent's cached TLS session (only a close with an error evicts it), so the
+ * next connection resumes it. Each pool lists its sockets in the order they were released, so the
+ * retired ones are its oldest, at its head, where the Agent skips destroyed sockets when it picks one.
+ */
+const retireIdleSockets = (agent: Agent, clock: Pick<Clock, 'now'>, maxIdleMs: number): (() => void) => {
+  const releasedAt = new WeakMap<Socket, number>();
+  agent.on('free', (socket: Socket) => releasedAt.set(socket, clock.now()));
+  return () => {
+    const now = clock.now();
+    for (const name in agent.freeSockets) {
+      for (const socket of agent.freeSockets[name] ?? []) {
+        if (now - (releasedAt.get(socket) ?? now) > maxIdleMs) socket.destroy();
+      }
+    }
+  };
 };
 
 /** Where a request goes, parsed once per URL: the host for messages, Node's own request options. */
@@ -143,16 +176,18 @@ const readBody = (response: IncomingMessage, maxBytes: number, host: string): Pr
 /**
  * Creates the HTTPS transport: one keep-alive Agent per credential version (built on first use,
  * replaced when the secret's version changes), TLS 1.2 minimum, server certificate verified,
- * a connect timeout and an overall per-attempt timeout, and a reply size cap enforced while reading.
+ * a connect timeout and an overall per-attempt timeout, a reply size cap enforced while reading,
+ * and pooled connections idle past {@link SOCKET_RETIREMENT_MS} closed before a request, never reused.
  *
  * @throws {TransientError} from `request()`: DNS, refused, TLS handshake, reset, timeouts (`phase` says whether the request was sent).
  * @throws {WechatPayError} from `request()`: `SSL_CERT_ERROR`, `REPLY_TOO_LARGE`, `REPLY_NOT_UTF8`.
  */
-const createHttpsTransport = (options: TransportOptions = {}): HttpsTransport & { close(): void } => {
+const createHttpsTransport = (options: TransportOptions): HttpsTransport & { close(): void } => {
   const maxReplyBytes = options.maxReplyBytes ?? MAX_REPLY_BYTES;
   const connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
-  const idleSocketMs = options.idleSocketMs ?? 50_000;
-  const agents = new Map<string, Agent>();
+  const socketRetirementMs = options.socketRetirementMs ?? SOCKET_RETIREMENT_MS;
+  /** Per credential version: its Agent and the function that retires its idle sockets. */
+  const agents = new Map<string, { agent: Agent; retire: () => void }>();
   const targets = new Map<string, Target>();
 
   const targetOf = (url: string): Target => {
@@ -165,14 +200,18 @@ const createHttpsTransport = (options: TransportOptions = {}): HttpsTransport & 
     return target;
   };
 
+  /** The Agent of this credential version, its pooled sockets past the retirement age closed. */
   const agentFor = (credentials: HttpsRequest['credentials']): Agent => {
     const existing = agents.get(credentials.version);
-    if (existing !== undefined) return existing;
-    const agent = createAgent(credentials, idleSocketMs);
-    agents.set(credentials.version, agent);
+    if (existing !== undefined) {
+      existing.retire();
+      return existing.agent;
+    }
+    const agent = createAgent(credentials);
+    agents.set(credentials.version, { agent, retire: retireIdleSockets(agent, options.clock, socketRetirementMs) });
     for (const [version, old] of agents) {
       if (agents.size <= MAX_AGENTS) break;
-      old.destroy();
+      old.agent.destroy();
       agents.delete(version);
     }
     return agent;
@@ -208,17 +247,22 @@ const createHttpsTransport = (options: TransportOptions = {}): HttpsTransport & 
         timeoutError = new TransientError(code, `no reply from ${host} within ${input.timeoutMs} ms`, { phase });
         req.destroy(timeoutError);
       }, input.timeoutMs);
-      const connectTimer = setTimeout(() => {
-        if (phase === 'connect') {
-          timeoutError = new TransientError('CONNECT_TIMEOUT', `cannot connect to ${host} within ${connectTimeoutMs} ms`, {
-            phase,
-          });
-          req.destroy(timeoutError);
-        }
-      }, Math.min(connectTimeoutMs, input.timeoutMs));
+      // The connect limit only runs while a new connection opens: a kept-alive one needs no timer.
+      let connectTimer: NodeJS.Timeout | undefined;
       req.on('socket', (socket) => {
-        if (req.reusedSocket) phase = 'sent';
-        else socket.once('secureConnect', () => (phase = 'sent'));
+        if (req.reusedSocket) {
+          phase = 'sent';
+          return;
+        }
+        connectTimer = setTimeout(() => {
+          if (phase !== 'connect') return;
+          timeoutError = new TransientError('CONNECT_TIMEOUT', `cannot connect to ${host} within ${connectTimeoutMs} ms`, { phase });
+          req.destroy(timeoutError);
+        }, Math.min(connectTimeoutMs, input.timeoutMs));
+        socket.once('secureConnect', () => {
+          phase = 'sent';
+          clearTimeout(connectTimer);
+        });
       });
       req.on('error', fail);
       req.on('close', () => {
@@ -239,12 +283,12 @@ const createHttpsTransport = (options: TransportOptions = {}): HttpsTransport & 
     });
 
   const close = (): void => {
-    for (const agent of agents.values()) agent.destroy();
+    for (const { agent } of agents.values()) agent.destroy();
     agents.clear();
   };
 
   return { request, close };
 };
 
-export { createHttpsTransport, MAX_REPLY_BYTES };
+export { createHttpsTransport, MAX_REPLY_BYTES, SOCKET_RETIREMENT_MS };
 export type { TransportOptions };

@@ -1,83 +1,94 @@
-/** The bench's verdicts against issue 5's targets and its compact text table. */
-import type { ColdKind, ColdResult } from './cold.js';
-import type { MemoryResult } from './memory.js';
-import type { ModeResult, SideResult } from './warm.js';
-
-type Size = { rawBytes: number; gzipBytes: number; sha256: string };
+/** The bench's verdicts on the performance issue's targets, and its text table. */
+import type { IdleResult, IdleSide } from './idle.js';
+import type { ColdSide, MemoryPoint, WarmMode, WarmSide } from './phases.js';
+import { LABELS, SIDES, round } from './sides.js';
+import type { Side } from './sides.js';
 
 type BenchResults = {
-  machine: { node: string; os: string; cpu: string; cores: number; memoryGb: number };
   mode: 'quick' | 'full';
   date: string;
-  warm: { sequential: ModeResult; concurrent: ModeResult };
-  cold: Record<ColdKind, ColdResult>;
-  size: Size;
-  memory: { handler: MemoryResult; limit: MemoryResult };
+  machine: string;
+  warm: WarmMode[];
+  cold: Record<Side, ColdSide>;
+  idle: IdleResult;
+  memory: { function: MemoryPoint[]; limit: MemoryPoint[] };
 };
 
-type Check = { name: string; value: number; limit: number; pass: boolean };
+type Check = { name: string; value: number; op: '<=' | '>='; limit: number; pass: boolean };
 
-/** Issue 5, item 2. The bundle limit is decimal (400,000 bytes), the stricter reading. */
-const TARGETS = { warmRatio: 1.1, coldAboveLimitMs: 75, bundleBytes: 400_000, rssGrowthMb: 5, secretFetches: 1, handshakes: 1 } as const;
+/** Lambda gives one vCPU at 1,769 MB and CPU in proportion to memory below it. */
+const VCPU_MB = 1769;
+const MEMORY_SIZES_MB = [256, 512, 1024];
+const billedMs = (cpuMs: number): string => MEMORY_SIZES_MB.map((mb) => ((cpuMs * VCPU_MB) / mb).toFixed(2)).join(' / ');
 
-/** Each target with its measured value. */
+/** From the first checkpoint to the last. */
+const growth = (points: MemoryPoint[], pick: (point: MemoryPoint) => number): number => {
+  const [first, last] = [points[0], points.at(-1)];
+  return first === undefined || last === undefined ? Number.NaN : round(pick(last) - pick(first), 2);
+};
+
+/** Each target of the issue with its measured value. */
 const checkTargets = (results: BenchResults): Check[] => {
-  const check = (name: string, value: number, limit: number): Check => ({ name, value, limit, pass: value <= limit });
-  const { warm, cold, size, memory } = results;
+  const check = (name: string, value: number, op: Check['op'], limit: number): Check => ({ name, value, op, limit, pass: op === '<=' ? value <= limit : value >= limit });
+  const { warm, cold, idle, memory } = results;
+  const calls = `${memory.function[0]?.calls} -> ${memory.function.at(-1)?.calls} calls`;
   return [
-    check('warm sequential mean, handler/limit', warm.sequential.ratio.mean, TARGETS.warmRatio),
-    check(`warm concurrency ${warm.concurrent.concurrency} mean, handler/limit`, warm.concurrent.ratio.mean, TARGETS.warmRatio),
-    check('cold first result above the limit\'s (ms)', Number((cold.result.wallMs - cold.limit.wallMs).toFixed(1)), TARGETS.coldAboveLimitMs),
-    check('bundle bytes (minified, SDK bundled)', size.rawBytes, TARGETS.bundleBytes),
-    check(`RSS growth ${memory.handler.checkpoints[0]?.calls} -> ${memory.handler.checkpoints.at(-1)?.calls} calls (MB)`, memory.handler.rssGrowthMb, TARGETS.rssGrowthMb),
-    check('secret fetches per warm sequential container', memory.handler.secretFetches, TARGETS.secretFetches),
-    check('TLS handshakes per warm sequential container', memory.handler.handshakes, TARGETS.handshakes),
+    ...warm.map((mode) => check(`1 peer/function mean latency, concurrency ${mode.concurrency}`, round(mode.sides.peer.mean / mode.sides.function.mean, 2), '>=', 1.2)),
+    ...warm.map((mode) => check(`2 CPU per call above the limit's, concurrency ${mode.concurrency} (us)`, mode.sides.function.cpuUs - mode.sides.limit.cpuUs, '<=', mode.concurrency === 1 ? 200 : 150)),
+    check('3 requests written into a dead connection after idle', idle.function.deadWrites, '<=', 0),
+    check('3 full (not resumed) TLS handshakes of the first call after idle', idle.function.handshakes - idle.function.resumed, '<=', 0),
+    check('4 cold first result, function/peer', round(cold.function.resultMs / cold.peer.resultMs, 2), '<=', 0.5),
+    check(`5 live heap growth, ${calls} (MB)`, growth(memory.function, (p) => p.heapMb), '<=', 1),
+    check(`5 RSS growth above the limit's, ${calls} (MB)`, round(growth(memory.function, (p) => p.rssMb) - growth(memory.limit, (p) => p.rssMb), 1), '<=', 5),
   ];
 };
 
 const pad = (value: unknown, width: number): string => String(value).padStart(width);
-const fixed = (value: number | undefined, digits = 3): string => (value === undefined ? '-' : value.toFixed(digits));
-const signed = (value: number | undefined): string => (value === undefined ? '-' : `${value >= 0 ? '+' : ''}${value.toFixed(1)}`);
+const ms = (value: number): string => value.toFixed(3);
 
-const sideRow = (label: string, side: SideResult, concurrency: number): string =>
-  `  ${label.padEnd(15)}${pad(side.count, 6)}${pad(concurrency, 5)}${pad(fixed(side.mean), 8)}${pad(fixed(side.p50), 8)}${pad(fixed(side.p99), 8)}` +
-  `${pad(side.throughput, 8)}${pad(fixed(side.cpuUsPerCall, 0), 8)}${pad(fixed(side.handshakesPer1000, 2), 8)}${pad(fixed(side.secretFetchesPer1000, 2), 8)}`;
-
-const modeRows = (name: string, mode: ModeResult): string[] => [
-  sideRow(`handler ${name}`, mode.handler, mode.concurrency),
-  sideRow(`limit ${name}`, mode.limit, mode.concurrency),
-  `  ${'ratio'.padEnd(26)}${pad(fixed(mode.ratio.mean), 8)}${pad(fixed(mode.ratio.p50), 8)}${pad(fixed(mode.ratio.p99), 8)}${pad('', 8)}${pad(fixed(mode.ratio.cpu, 2), 8)}`,
-];
-
-const coldRow = (label: string, kind: ColdResult, bare: ColdResult): string =>
-  `  ${label.padEnd(26)}${pad(fixed(kind.wallMs, 1), 8)}${pad(kind === bare ? '' : signed(kind.wallMs - bare.wallMs), 9)}` +
-  `${pad(fixed(kind.importedMs, 1), 9)}${pad(fixed(kind.resultMs, 1), 9)}${pad(fixed(kind.cpuMs, 0), 7)}`;
-
-/** The compact table printed at the end of a run. */
-const formatTable = (results: BenchResults, checks: Check[]): string => {
-  const { machine, warm, cold, size, memory } = results;
-  const memoryRow = (label: string, m: MemoryResult): string =>
-    `  ${label.padEnd(9)}${m.checkpoints.map((c) => `${c.calls}: ${fixed(c.rssMb, 1)}/${fixed(c.heapAfterGcMb, 1)}`).join('  ')}` +
-    `  RSS ${signed(m.rssGrowthMb)} (${signed(m.rssSteadyGrowthMb)} after ${m.checkpoints[1]?.calls}), V8 heap reserved ${signed(m.heapTotalGrowthMb)}, live heap ${signed(m.heapGrowthMb)};` +
-    ` ${m.handshakes} handshake(s), ${m.secretFetches} secret fetch(es); mean ${fixed(m.latency.mean)} ms`;
+const warmRows = (mode: WarmMode): string[] => {
+  const row = (side: Side, s: WarmSide): string =>
+    `  ${LABELS[side].padEnd(22)}${pad(mode.concurrency, 4)}${pad(s.calls, 7)}${pad(ms(s.mean), 8)}${pad(ms(s.p50), 8)}${pad(ms(s.p99), 8)}${pad(s.cpuUs, 8)}${pad(s.handshakesPer1k.toFixed(2), 7)}`;
+  const { function: fn, peer, limit } = mode.sides;
   return [
-    `cancel-bill bench (${results.mode}), ${results.date}: node ${machine.node}, ${machine.os}, ${machine.cores} x ${machine.cpu}, ${machine.memoryGb} GB`,
-    `warm (ms)            calls conc    mean     p50     p99  call/s  cpu us  hs/1k  sec/1k`,
-    ...modeRows('seq', warm.sequential),
-    ...modeRows(`c${warm.concurrent.concurrency}`, warm.concurrent),
-    `cold (median of ${cold.bare.samples}, ms)       wall  vs bare  imported   result  cpu ms`,
-    coldRow('bare node -e 0', cold.bare, cold.bare),
-    coldRow('import bundle', cold.import, cold.bare),
-    coldRow('first result (handler)', cold.result, cold.bare),
-    coldRow('first result (limit)', cold.limit, cold.bare),
-    `size      index.mjs ${size.rawBytes} B raw, ${size.gzipBytes} B gzip -9 (sha256 ${size.sha256.slice(0, 12)})`,
-    `memory (one sequential container, node ${memory.handler.nodeFlags.join(' ')}; calls: RSS / live heap after a full GC, MB)`,
-    memoryRow('handler', memory.handler),
+    ...SIDES.map((side) => row(side, mode.sides[side])),
+    `  ${'peer/function'.padEnd(33)}${pad((peer.mean / fn.mean).toFixed(2), 8)}${pad((peer.p50 / fn.p50).toFixed(2), 8)}${pad((peer.p99 / fn.p99).toFixed(2), 8)}${pad(`+${fn.cpuUs - limit.cpuUs}`, 8)} function - limit CPU`,
+  ];
+};
+
+const idleRow = (label: string, side: IdleSide, samples: number): string => {
+  const outcome = side.failures > 0 ? `${side.failures} of ${samples} failed (${side.error})` : `${side.firstMs.toFixed(1)} ms (+${(side.firstMs - side.warmMs).toFixed(1)})`;
+  return `  ${label.padEnd(22)}warm ${side.warmMs.toFixed(1)} ms, first ${outcome}; dead writes ${side.deadWrites}, handshakes ${side.handshakes} (resumed ${side.resumed}), answered ${side.answered}`;
+};
+
+/** The table printed at the end of a run. */
+const formatTable = (results: BenchResults, checks: Check[]): string => {
+  const { warm, cold, idle, memory } = results;
+  const memoryRow = (label: string, points: MemoryPoint[]): string =>
+    `  ${label.padEnd(10)}${points.map((p) => `${p.calls}: ${p.rssMb.toFixed(1)}/${p.heapMb.toFixed(2)}`).join('  ')}   RSS +${growth(points, (p) => p.rssMb).toFixed(1)}, live heap +${growth(points, (p) => p.heapMb).toFixed(2)}`;
+  const sequential = warm[0]?.sides.function;
+  return [
+    `cancel-bill bench (${results.mode}), ${results.date}: ${results.machine}`,
+    `warm, per call             conc  calls    mean     p50     p99  cpu us  hs/1k   (ms; sandbox on loopback)`,
+    ...warm.flatMap(warmRows),
+    `cold (median of ${cold.function.samples}; ms since process start)   imported  first result  init cpu  cpu to result`,
+    ...SIDES.map((side) => {
+      const c = cold[side];
+      return `  ${LABELS[side].padEnd(35)}${pad(c.importedMs.toFixed(1), 9)}${pad(c.resultMs.toFixed(1), 14)}${pad(c.initCpuMs.toFixed(1), 10)}${pad(c.resultCpuMs.toFixed(1), 15)}`;
+    }),
+    `first call after idle (RTT ${idle.roundTripMs} ms; server drops idle connections after ${idle.serverIdleMs} ms without a FIN; ` +
+      `processes stopped ${idle.gapMs} ms; retirement age ${idle.retirementMs} ms; ${idle.samples} sample(s))`,
+    idleRow('function', idle.function, idle.samples),
+    idleRow(LABELS.peer, idle.peer, idle.samples),
+    `memory (node --expose-gc, sequential; calls: RSS / live heap after a full GC, MB)`,
+    memoryRow('function', memory.function),
     memoryRow('limit', memory.limit),
-    'targets (issue 5)',
-    ...checks.map((c) => `  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value} (<= ${c.limit})`),
+    `CPU as billed time at ${MEMORY_SIZES_MB.join(' / ')} MB (1 vCPU = ${VCPU_MB} MB), ms:`,
+    `  warm call, sequential: ${billedMs((sequential?.cpuUs ?? Number.NaN) / 1000)}; cold init: ${billedMs(cold.function.initCpuMs)}; cold start to first result: ${billedMs(cold.function.resultCpuMs)}`,
+    'targets',
+    ...checks.map((c) => `  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value} (${c.op} ${c.limit})`),
   ].join('\n');
 };
 
-export { checkTargets, formatTable, TARGETS };
-export type { BenchResults, Check, Size };
+export { checkTargets, formatTable };
+export type { BenchResults, Check };

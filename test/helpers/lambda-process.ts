@@ -2,14 +2,36 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** What one invocation of the bundle returned or threw. */
-type Invocation =
+/**
+ * What one invocation of the bundle returned or threw. The runner adds `at` (ms since the process
+ * started) and `cpuUs` (the process's CPU time so far), read when the invocation ended.
+ */
+type Invocation = (
   | { ok: true; result: unknown; ms: number }
-  | { ok: false; error: { name: string; message: string; keys: string[] }; ms: number };
+  | { ok: false; error: { name: string; message: string; keys: string[] }; ms: number }
+) & { at?: number; cpuUs?: number };
+
+/** What a batch of invocations measured inside the process (see lambda-runner.mjs). */
+type BatchReport = {
+  /** Per invocation, in ms. */
+  latencies: number[];
+  cpuUs: number;
+  /** How many results had each `state`; a thrown error counts under none. */
+  states: Record<string, number>;
+  firstFailure: string | undefined;
+  rss: number;
+  /** Live heap after a full GC: only with `collect` and --expose-gc. */
+  heapAfterGc: number | undefined;
+};
 
 /** A warm "container" running the built bundle in a fresh Node process. */
 type LambdaProcess = {
+  pid: number;
+  /** When the module had loaded (ms since the process started), and the CPU time spent by then. */
+  init: { importedMs: number; initCpuUs: number };
   invoke(event: unknown, options?: { timeoutMs?: number }): Promise<Invocation>;
+  /** Runs `events` with `concurrency` in flight, timed inside the process. */
+  batch(events: unknown[], concurrency: number, options?: { collect?: boolean }): Promise<BatchReport>;
   /** Every line the process wrote to stdout and stderr so far. */
   logs(): string[];
   /** Parsed JSON log lines. */
@@ -27,17 +49,27 @@ const RUNNER = fileURLToPath(new URL('./lambda-runner.mjs', import.meta.url));
 const END_MARK = '#lambda-runner invocation done ';
 const BUNDLE = fileURLToPath(new URL('../../dist/cancel-bill/index.mjs', import.meta.url));
 
+type StartOptions = {
+  execPath?: string;
+  /** Node flags (default `--enable-source-maps`, as the deployed function has). */
+  execArgv?: string[];
+  /** false discards the process's output (the bench): `logs()` stays empty. */
+  logs?: boolean;
+};
+
 /**
- * Starts the built bundle in a child process with exactly `env` (plus PATH), as Lambda would:
- * NODE_EXTRA_CA_CERTS is read at process start, so it must come through here.
+ * Starts the built bundle (or the handler module `CANCEL_BILL_BUNDLE` in `env` names) in a child
+ * process with exactly `env` (plus PATH), as Lambda would: NODE_EXTRA_CA_CERTS is read at process
+ * start, so it must come through here.
  */
-const startLambda = async (env: Record<string, string>, options: { execPath?: string } = {}): Promise<LambdaProcess> => {
+const startLambda = async (env: Record<string, string>, options: StartOptions = {}): Promise<LambdaProcess> => {
+  const keepLogs = options.logs ?? true;
   const child: ChildProcess = fork(RUNNER, [], {
     env: { PATH: process.env.PATH ?? '', CANCEL_BILL_BUNDLE: BUNDLE, ...env },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    stdio: ['ignore', keepLogs ? 'pipe' : 'ignore', keepLogs ? 'pipe' : 'ignore', 'ipc'],
     // CI sets CANCEL_BILL_NODE to the Lambda runtime's Node binary for the runtime-parity run.
     execPath: options.execPath ?? process.env.CANCEL_BILL_NODE ?? process.execPath,
-    execArgv: ['--enable-source-maps'],
+    execArgv: options.execArgv ?? ['--enable-source-maps'],
   });
   const lines: string[] = [];
   const unhandled: string[] = [];
@@ -45,7 +77,7 @@ const startLambda = async (env: Record<string, string>, options: { execPath?: st
   const pending = new Map<number, { resolve: (invocation: Invocation) => void; reply?: Invocation; marks: number }>();
   const settle = (id: number): void => {
     const entry = pending.get(id);
-    if (entry?.reply === undefined || entry.marks < 2) return;
+    if (entry?.reply === undefined || (keepLogs && entry.marks < 2)) return;
     pending.delete(id);
     entry.resolve(entry.reply);
   };
@@ -71,12 +103,12 @@ const startLambda = async (env: Record<string, string>, options: { execPath?: st
   collect(child.stdout);
   collect(child.stderr);
   let nextId = 1;
-  await new Promise<void>((resolve, reject) => {
+  const init = await new Promise<LambdaProcess['init']>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`lambda process exited with ${code}: ${lines.join('\n')}`)));
-    child.on('message', (message: { id: number; ready?: boolean } & Invocation) => {
+    child.on('message', (message: { id: number; ready?: boolean } & Invocation & LambdaProcess['init']) => {
       if (message.ready === true) {
-        resolve();
+        resolve({ importedMs: message.importedMs, initCpuUs: message.initCpuUs });
         return;
       }
       if (message.id === -1 && !message.ok) {
@@ -90,14 +122,22 @@ const startLambda = async (env: Record<string, string>, options: { execPath?: st
       settle(id);
     });
   });
+  /** Resolves once the reply and everything the invocation logged have arrived. */
+  const send = (message: Record<string, unknown>): Promise<Invocation> =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      pending.set(id, { resolve, marks: 0 });
+      child.send({ id, timeoutMs: 30_000, ...message });
+    });
   return {
-    // Resolves once the reply and everything the invocation logged have arrived.
-    invoke: (event, invokeOptions) =>
-      new Promise((resolve) => {
-        const id = nextId++;
-        pending.set(id, { resolve, marks: 0 });
-        child.send({ id, event, timeoutMs: invokeOptions?.timeoutMs ?? 30_000 });
-      }),
+    pid: child.pid ?? 0,
+    init,
+    invoke: (event, invokeOptions) => send({ event, ...(invokeOptions?.timeoutMs === undefined ? {} : { timeoutMs: invokeOptions.timeoutMs }) }),
+    batch: async (events, concurrency, batchOptions) => {
+      const reply = await send({ batch: { events, concurrency, collect: batchOptions?.collect === true } });
+      if (!reply.ok) throw new Error(`batch failed: ${reply.error.name}: ${reply.error.message}`);
+      return reply.result as BatchReport;
+    },
     logs: () => [...lines],
     records: () =>
       lines.flatMap((line) => {
@@ -119,7 +159,7 @@ const startLambda = async (env: Record<string, string>, options: { execPath?: st
       await exited;
     },
     stop: async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.removeAllListeners('exit');
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -129,4 +169,4 @@ const startLambda = async (env: Record<string, string>, options: { execPath?: st
 };
 
 export { startLambda };
-export type { Invocation, LambdaProcess };
+export type { Invocation, LambdaProcess, BatchReport, StartOptions };

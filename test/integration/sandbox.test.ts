@@ -1,4 +1,4 @@
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import type { RequestOptions } from 'node:https';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -306,6 +306,45 @@ describe('sandbox/wechatpay-server', () => {
       expect(strict.stats.requests.map((recorded) => recorded.outcome)).toEqual(['SUCCESS', 'PARAM_ERROR']);
     } finally {
       await strict.close();
+    }
+  });
+
+  it.each([
+    { close: 'fin' as const, first: 'SUCCESS', handshakes: 2, idleResets: 0 },
+    { close: 'reset' as const, first: 'ECONNRESET', handshakes: 1, idleResets: 1 },
+  ])('ends a keep-alive connection idle past idleMs with close=$close', async ({ close, first, handshakes, idleResets }) => {
+    // Prepare
+    const server = await startWechatPaySandbox({
+      tls: { cert: sandbox.certs.server.certPem, key: sandbox.certs.server.keyPem, clientCa: sandbox.certs.merchantCa.certPem },
+      mchId: sandbox.mchId,
+      apiKey: sandbox.apiKey,
+      orders: sandbox.orders,
+      keepAlive: { idleMs: 50, close },
+    });
+    const agent = new Agent({ keepAlive: true, ca: sandbox.certs.ca.certPem, ...merchant() });
+    const send = (): Promise<string> =>
+      new Promise((resolve) => {
+        const outgoing = request(`${server.url}/wxv/cancelbill`, { method: 'POST', agent }, (incoming) => {
+          incoming.resume();
+          incoming.on('end', () => resolve('SUCCESS'));
+        });
+        outgoing.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+        outgoing.end(signedXml(requestFields(sandbox.seedOrder(nextOrderNo()).out_order_no)));
+      });
+
+    try {
+      // Act
+      await send();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const afterIdle = await send();
+
+      // Assess
+      expect(afterIdle).toBe(first);
+      expect(server.stats.handshakes).toBe(handshakes);
+      expect(server.stats.idleResets).toBe(idleResets);
+    } finally {
+      agent.destroy();
+      await server.close();
     }
   });
 

@@ -34,7 +34,7 @@ type SandboxOptions = {
   /** Format of the secret stored at start (default `pem`). */
   secretFormat?: 'pem' | 'pfx';
   /** Behaviour switches applied to both WeChat Pay servers. */
-  wechatpay?: Pick<WechatPaySandboxOptions, 'repeatCancelCode' | 'replyContentType' | 'signFailReplies' | 'rejectReusedNonce'>;
+  wechatpay?: Pick<WechatPaySandboxOptions, 'repeatCancelCode' | 'replyContentType' | 'signFailReplies' | 'rejectReusedNonce' | 'keepAlive'>;
 };
 
 type Sandbox = {

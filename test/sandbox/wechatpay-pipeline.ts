@@ -47,6 +47,10 @@ type RecordedRequest = {
 type WechatPayStats = {
   /** TLS connections established ('secureConnection' events, resumed sessions included). */
   handshakes: number;
+  /** Of those, the abbreviated handshakes that resumed a TLS session. */
+  resumedHandshakes: number;
+  /** Requests that arrived on a connection the `reset` keep-alive mode had dropped: each got an RST. */
+  idleResets: number;
   /** Every HTTP request, including refused ones. */
   httpRequests: number;
   certRefusals: number;
@@ -65,7 +69,15 @@ type PipelineSetup = {
 };
 
 /** Fresh, zeroed statistics. */
-const createStats = (): WechatPayStats => ({ handshakes: 0, httpRequests: 0, certRefusals: 0, reusedNonces: 0, requests: [] });
+const createStats = (): WechatPayStats => ({
+  handshakes: 0,
+  resumedHandshakes: 0,
+  idleResets: 0,
+  httpRequests: 0,
+  certRefusals: 0,
+  reusedNonces: 0,
+  requests: [],
+});
 
 const outcomeLabel = (outcome: Outcome): string =>
   outcome.kind === 'returnFail'

@@ -5,6 +5,7 @@
 import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { OrderStore } from './wechatpay-orders.js';
 import { listenOnLoopback } from './loopback.js';
 import { createWechatPayFaults } from './wechatpay-faults.js';
@@ -21,6 +22,12 @@ type WechatPaySandboxOptions = PipelineOptions & {
   name?: string;
   /** Default 0: any free port. */
   port?: number;
+  /**
+   * How an idle keep-alive connection ends, after `idleMs` (default: Node's, a FIN after 5 s):
+   * with a FIN (`fin`), or (`reset`) as if a NAT or middlebox had dropped it and the FIN were lost:
+   * nothing is sent until the next request arrives on it, which gets an RST instead of an answer.
+   */
+  keepAlive?: { idleMs: number; close: 'fin' | 'reset' };
 };
 
 type WechatPaySandbox = {
@@ -83,10 +90,26 @@ const startWechatPaySandbox = async (options: WechatPaySandboxOptions): Promise<
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  server.on('secureConnection', () => {
+  server.on('secureConnection', (socket: TLSSocket) => {
     stats.handshakes += 1;
+    if (socket.isSessionReused()) stats.resumedHandshakes += 1;
   });
+  const idle = options.keepAlive;
+  if (idle !== undefined) server.keepAliveTimeout = idle.close === 'fin' ? idle.idleMs : 0;
+  /** When each connection last finished a reply (`reset` mode). */
+  const lastReply = new WeakMap<object, number>();
+  const droppedWhileIdle = (request: IncomingMessage, response: ServerResponse): boolean => {
+    if (idle?.close !== 'reset') return false;
+    const last = lastReply.get(request.socket);
+    response.once('finish', () => lastReply.set(request.socket, Date.now()));
+    if (last === undefined || Date.now() - last <= idle.idleMs) return false;
+    stats.idleResets += 1;
+    // The TCP socket under the TLS one: only it can send an RST.
+    for (const socket of sockets) if (socket.remotePort === request.socket.remotePort) socket.resetAndDestroy();
+    return true;
+  };
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (droppedWhileIdle(request, response)) return;
     handle(request, response).catch(() => response.destroy());
   });
 
