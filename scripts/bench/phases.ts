@@ -75,8 +75,9 @@ const runCold = async (sandbox: Sandbox, samples: number): Promise<Record<Side, 
 };
 
 type MemoryPlan = { checkpoints: number[]; chunk: number };
-/** At each checkpoint (calls so far): RSS and the live heap after a full GC, in MB. */
-type MemoryPoint = { calls: number; rssMb: number; heapMb: number };
+/** At each checkpoint (calls so far), in MB: RSS, the heap V8 has reserved, the live heap after a full GC. */
+type MemoryPoint = { calls: number; rssMb: number; reservedMb: number; heapMb: number };
+const mb = (bytes = Number.NaN, digits = 1): number => round(bytes / 2 ** 20, digits);
 
 /**
  * One sequential container (node --expose-gc) through the checkpoints, in chunks.
@@ -92,7 +93,7 @@ const runMemory = async (sandbox: Sandbox, side: Side, plan: MemoryPlan): Promis
         const count = Math.min(plan.chunk, checkpoint - done);
         done += count;
         const report = await runBatch(sandbox, side, lambda, count, 1, { collect: done === checkpoint });
-        if (done === checkpoint) points.push({ calls: done, rssMb: round(report.rss / 2 ** 20, 1), heapMb: round((report.heapAfterGc ?? Number.NaN) / 2 ** 20, 2) });
+        if (done === checkpoint) points.push({ calls: done, rssMb: mb(report.rss), reservedMb: mb(report.heapTotal), heapMb: mb(report.heapAfterGc, 2) });
       }
       sandbox.resetStats();
     }

@@ -65,7 +65,8 @@ const idleRow = (label: string, side: IdleSide, samples: number): string => {
 const formatTable = (results: BenchResults, checks: Check[]): string => {
   const { warm, cold, idle, memory } = results;
   const memoryRow = (label: string, points: MemoryPoint[]): string =>
-    `  ${label.padEnd(10)}${points.map((p) => `${p.calls}: ${p.rssMb.toFixed(1)}/${p.heapMb.toFixed(2)}`).join('  ')}   RSS +${growth(points, (p) => p.rssMb).toFixed(1)}, live heap +${growth(points, (p) => p.heapMb).toFixed(2)}`;
+    `  ${label.padEnd(10)}${points.map((p) => `${p.calls}: ${p.rssMb.toFixed(1)}/${p.heapMb.toFixed(2)}`).join('  ')}   RSS +${growth(points, (p) => p.rssMb).toFixed(1)}` +
+    ` (V8 heap reserved +${growth(points, (p) => p.reservedMb).toFixed(1)}), live heap +${growth(points, (p) => p.heapMb).toFixed(2)}`;
   const sequential = warm[0]?.sides.function;
   return [
     `cancel-bill bench (${results.mode}), ${results.date}: ${results.machine}`,

@@ -20,6 +20,8 @@ type BatchReport = {
   states: Record<string, number>;
   firstFailure: string | undefined;
   rss: number;
+  /** The heap V8 has reserved (its young generation included), read with `rss`. */
+  heapTotal: number;
   /** Live heap after a full GC: only with `collect` and --expose-gc. */
   heapAfterGc: number | undefined;
 };

@@ -80,9 +80,9 @@ const runBatch = async ({ events, concurrency, collect, timeoutMs }) => {
   await Promise.all(Array.from({ length: Math.min(concurrency, events.length) }, lane));
   const cpuUs = cpuTotalUs() - cpuBefore;
   events.length = 0;
-  const { rss } = process.memoryUsage();
+  const { rss, heapTotal } = process.memoryUsage();
   if (collect) globalThis.gc?.();
-  return { latencies, cpuUs, states, firstFailure, rss, heapAfterGc: collect ? process.memoryUsage().heapUsed : undefined };
+  return { latencies, cpuUs, states, firstFailure, rss, heapTotal, heapAfterGc: collect ? process.memoryUsage().heapUsed : undefined };
 };
 
 process.on('message', async (message) => {
