@@ -246,5 +246,5 @@ const createHttpsTransport = (options: TransportOptions = {}): HttpsTransport & 
   return { request, close };
 };
 
-export { createHttpsTransport, MAX_REPLY_BYTES };
+export { createHttpsTransport, toTransportError, MAX_REPLY_BYTES };
 export type { TransportOptions };
