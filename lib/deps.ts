@@ -32,19 +32,24 @@ type Setup = Readonly<{ telemetry: Telemetry; clock: Clock }> &
   (Readonly<{ config: Config; canceller: Canceller }> | Readonly<{ error: Error }>);
 
 /**
+ * The Secrets Manager client, bounded so an outage cannot eat the invocation: 2 tries of at most
+ * 1 s to connect and 3 s to answer (a timeout that throws: by default the SDK only warns), and the
+ * loader's own limit per call and the invocation's deadline on top.
+ */
+const createSecretsManagerClient = (): SecretsManagerClient =>
+  new SecretsManagerClient({
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true },
+  });
+
+/**
  * Builds the production dependencies once per container: one Secrets Manager client, one
  * transport, one host selector, the system clock.
  */
 const createDefaultDeps = (config: Config): Deps => {
   const clock = systemClock;
   const secrets = createSecretsLoader({
-    // Bounded so a Secrets Manager outage cannot eat the invocation: 2 tries of at most 1 s to
-    // connect and 3 s to answer (a timeout that throws: by default the SDK only warns), and the
-    // loader's own limit per call and the invocation's deadline on top.
-    client: new SecretsManagerClient({
-      maxAttempts: 2,
-      requestHandler: { connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true },
-    }),
+    client: createSecretsManagerClient(),
     secretId: config.secretId,
     ttlMs: config.secretTtlMs,
     clock,
@@ -81,15 +86,16 @@ const wireSetup = (options: { telemetry: Telemetry; config: Config; deps: Deps }
  * Lambda init: reads the configuration and builds the dependencies once. A bad configuration is
  * kept and reported by every invocation, never thrown at import. The secret fetch starts here so
  * it overlaps the rest of the cold start; the handler awaits the shared in-flight fetch, and a
- * failure here is retried there (never an init crash).
+ * failure here is retried there (never an init crash). `buildDeps` is `createDefaultDeps` in
+ * production; tests give fakes.
  *
  * @example
  * export const handler = createHandler(createSetup(telemetry, process.env));
  */
-const createSetup = (telemetry: Telemetry, env: Env): Setup => {
+const createSetup = (telemetry: Telemetry, env: Env, buildDeps: (config: Config) => Deps = createDefaultDeps): Setup => {
   try {
     const config = readConfig(env);
-    const deps = createDefaultDeps(config);
+    const deps = buildDeps(config);
     deps.secrets.get().catch(() => undefined);
     return wireSetup({ telemetry, config, deps });
   } catch (error) {
@@ -97,5 +103,5 @@ const createSetup = (telemetry: Telemetry, env: Env): Setup => {
   }
 };
 
-export { createDefaultDeps, createSetup, wireSetup };
+export { createDefaultDeps, createSecretsManagerClient, createSetup, wireSetup };
 export type { Deps, Setup };

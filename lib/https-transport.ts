@@ -290,5 +290,5 @@ const createHttpsTransport = (options: TransportOptions): HttpsTransport & { clo
   return { request, close };
 };
 
-export { createHttpsTransport, MAX_REPLY_BYTES, SOCKET_RETIREMENT_MS };
+export { createHttpsTransport, toTransportError, MAX_REPLY_BYTES, SOCKET_RETIREMENT_MS };
 export type { TransportOptions };

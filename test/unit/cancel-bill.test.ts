@@ -19,8 +19,8 @@ import type { WechatPayClient } from '../../lib/wechatpay/index.js';
 import { createFakeClock, fakeCredentials, fakeDeps } from '../helpers/fake-deps.js';
 
 type Call = { at: number; baseUrl: string; path: string; fields: Record<string, string>; credentials: MerchantCredentials; timeoutMs: number };
-/** A scripted reply or failure; a function runs as the call happens (to move the clock, say). */
-type Step = Record<string, string> | Error | ((clock: ReturnType<typeof createFakeClock>) => Record<string, string> | Error);
+/** A scripted reply or failure; a function runs as the call happens (to move the clock by the call's time, say). */
+type Step = Record<string, string> | Error | ((clock: ReturnType<typeof createFakeClock>, call: Call) => Record<string, string> | Error);
 
 const COMMAND: CancelCommand = {
   out_order_no: '1234323JKHDFE1243252',
@@ -53,10 +53,11 @@ const setUp = (script: { cancel?: Step[]; query?: Step[] }, options: { maxAttemp
   });
   const client: WechatPayClient = {
     call: async (input) => {
-      calls.push({ ...(input as Omit<Call, 'at'>), at: clock.now() });
+      const call = { ...(input as Omit<Call, 'at'>), at: clock.now() };
+      calls.push(call);
       const next = queues[input.path].shift();
       if (next === undefined) throw new Error(`unscripted call to ${input.path}`);
-      const step = typeof next === 'function' ? next(clock) : next;
+      const step = typeof next === 'function' ? next(clock, call) : next;
       if (step instanceof Error) throw step;
       return step;
     },
@@ -368,6 +369,81 @@ describe('cancel-bill', () => {
     // Assess
     expect(calls[0]?.timeoutMs).toBe(8000);
   });
+  it('keeps time back for the query that may follow a cancel attempt', async () => {
+    // Prepare: each cancel attempt runs until its own timeout; 12 s are left.
+    const timesOut = (clock: { advance(ms: number): void }, call: Call) => {
+      clock.advance(call.timeoutMs);
+      return new TransientError('READ_TIMEOUT', 'no reply', { phase: 'sent' });
+    };
+    const { run, calls } = setUp({ cancel: [timesOut, timesOut, timesOut], query: [queryReply('REVOKED')] });
+
+    // Act
+    const result = await run(12_000);
+
+    // Assess: 8 s, then 1.85 s (after a 150 ms backoff), each leaving 2 s; the query gets them.
+    expect(result).toMatchObject({ state: 'REVOKED', already_cancelled: true });
+    expect(calls.map((call) => `${call.path} ${call.timeoutMs}`)).toEqual(['wxv/cancelbill 8000', 'wxv/cancelbill 1850', 'wxv/queryrentbill 2000']);
+  });
+
+  it('backs off between connection failures when there is no backup host', async () => {
+    // Prepare
+    const { run, calls, clock } = setUp({ cancel: [refused(), refused(), REVOKED_REPLY] }, { backup: null });
+
+    // Act
+    await run();
+
+    // Assess
+    expect(calls.map((c) => c.baseUrl)).toEqual([PRIMARY, PRIMARY, PRIMARY]);
+    expect(clock.sleeps).toEqual([150, 300]);
+  });
+
+  it.each([
+    { name: 'a connection failure', failure: refused, hosts: [PRIMARY, BACKUP, PRIMARY] },
+    { name: 'a failure after the request was sent', failure: systemError, hosts: [PRIMARY, BACKUP, BACKUP] },
+  ])('backs off after $name on the backup host', async ({ failure, hosts }) => {
+    // Prepare
+    const { run, calls, clock } = setUp({ cancel: [refused(), failure(), REVOKED_REPLY] });
+
+    // Act
+    await run();
+
+    // Assess: the move to the backup went at once; the backup's failure waits (attempt 2: 300 ms).
+    expect(calls.map((c) => c.baseUrl)).toEqual(hosts);
+    expect(clock.sleeps).toEqual([300]);
+  });
+
+  it('does not retry a connection failure past the last attempt, even with a backup to move to', async () => {
+    // Prepare
+    const last = refused();
+    const { run, calls } = setUp({ cancel: [last] }, { maxAttempts: 1 });
+
+    // Act / Assess
+    await expect(run()).rejects.toBe(last);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('keeps a refusal standing when queryrentbill finds the order USER_ACCEPTED, still cancellable', async () => {
+    // Prepare
+    const { run, calls } = setUp({ cancel: [refusal('PARAM_ERROR', 'bad')], query: [queryReply('USER_ACCEPTED')] });
+
+    // Act
+    const error = await run().catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(WechatPayError);
+    expect((error as Error).message).toBe('PARAM_ERROR: bad');
+    expect(calls.map((c) => c.path)).toEqual(['wxv/cancelbill', 'wxv/queryrentbill']);
+  });
+
+  it('does not ask queryrentbill when no cancel was sent', async () => {
+    // Prepare
+    const { run, calls } = setUp({ cancel: [refused(), refused(), refused()] });
+
+    // Act / Assess
+    await expect(run()).rejects.toThrow(/^CONNECTION_REFUSED: /);
+    expect(calls.map((c) => c.path)).toEqual(['wxv/cancelbill', 'wxv/cancelbill', 'wxv/cancelbill']);
+  });
+
   describe('issue: never fail a cancelled order, never outlive the deadline', () => {
     const stale = () => new TransientError(STALE_CONNECTION, 'the kept-alive connection was closed (ECONNRESET)', { phase: 'sent' });
     const readTimeout = (ms: number) => (clock: { advance(ms: number): void }) => {

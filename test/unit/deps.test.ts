@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { CancelTrace } from '../../lib/cancel-bill.js';
 import { systemClock } from '../../lib/clock.js';
 import { readConfig } from '../../lib/config.js';
-import { createSetup, wireSetup } from '../../lib/deps.js';
+import { createDefaultDeps, createSecretsManagerClient, createSetup, wireSetup } from '../../lib/deps.js';
 import { ConfigError, TransientError } from '../../lib/errors.js';
 import { createHostSelector } from '../../lib/host-selector.js';
 import type { Telemetry } from '../../lib/telemetry.js';
 import type { HttpsRequest, HttpsResponse } from '../../lib/types.js';
-import { createFakeClock, FAKE_NONCE, fakeDeps } from '../helpers/fake-deps.js';
+import { createFakeClock, FAKE_NONCE, fakeCredentials, fakeDeps } from '../helpers/fake-deps.js';
 import { signedReplyXml } from '../helpers/reply-xml.js';
 
 const COMMAND = {
@@ -74,7 +74,95 @@ describe('deps', () => {
     });
   });
 
+  describe('createSecretsManagerClient', () => {
+    it('bounds Secrets Manager calls: 2 tries, 1 s to connect, 3 s to answer, and a timeout that throws', async () => {
+      // Act
+      const client = createSecretsManagerClient();
+
+      // Assess
+      expect(await client.config.maxAttempts()).toBe(2);
+      const handler = client.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
+      expect(await handler.configProvider).toMatchObject({ connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true });
+      client.destroy();
+    });
+  });
+
+  describe('createDefaultDeps', () => {
+    it('builds frozen production deps on the system clock, the CSPRNG nonce and Math.random', () => {
+      // Prepare
+      const config = readConfig({ WECHATPAY_SECRET_ID: 'wechatpay/1230000109' });
+
+      // Act
+      const deps = createDefaultDeps(config);
+
+      // Assess
+      expect(Object.isFrozen(deps)).toBe(true);
+      expect(deps.clock).toBe(systemClock);
+      expect(deps.random).toBe(Math.random);
+      expect(deps.nonce()).toMatch(/^[0-9A-Za-z]{32}$/);
+      expect(deps.nonce()).not.toBe(deps.nonce());
+      expect(typeof deps.transport.request).toBe('function');
+      expect(typeof deps.secrets.get).toBe('function');
+    });
+
+    it.each([
+      { name: 'fails over to the configured backup host', env: {}, afterFailure: 'https://api2.mch.weixin.qq.com' },
+      { name: 'stays on the primary without a backup host', env: { WECHATPAY_BACKUP_BASE_URL: '' }, afterFailure: 'https://api.mch.weixin.qq.com' },
+    ])('picks the configured primary host first, and $name', ({ env, afterFailure }) => {
+      // Prepare
+      const deps = createDefaultDeps(readConfig({ WECHATPAY_SECRET_ID: 'wechatpay/1230000109', ...env }));
+
+      // Act
+      const first = deps.hosts.pick().baseUrl;
+      deps.hosts.reportConnectFailure('primary');
+      const next = deps.hosts.pick().baseUrl;
+
+      // Assess
+      expect([first, next]).toEqual(['https://api.mch.weixin.qq.com', afterFailure]);
+    });
+  });
+
   describe('createSetup', () => {
+    it('starts fetching the secret at init, with the deps it built from the configuration', async () => {
+      // Prepare
+      const fetches: unknown[] = [];
+      const built: unknown[] = [];
+      const buildDeps = (config: unknown) => {
+        built.push(config);
+        return fakeDeps({ secrets: { get: async (options) => (fetches.push(options), fakeCredentials()) } });
+      };
+
+      // Act
+      const setup = createSetup(TELEMETRY, { WECHATPAY_SECRET_ID: 'wechatpay/1230000109' }, buildDeps);
+
+      // Assess
+      expect(fetches).toEqual([undefined]);
+      expect(built).toEqual([expect.objectContaining({ secretId: 'wechatpay/1230000109' })]);
+      expect(setup).toMatchObject({ telemetry: TELEMETRY, config: built[0] });
+      expect('canceller' in setup).toBe(true);
+    });
+
+    it('never lets a failed fetch at init escape as an unhandled rejection', async () => {
+      // Prepare
+      const unhandled: unknown[] = [];
+      const record = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', record);
+      const failing = () => fakeDeps({ secrets: { get: async () => Promise.reject(new TransientError('SECRET_FETCH_FAILED', 'blip', { phase: 'connect' })) } });
+
+      // Act
+      try {
+        createSetup(TELEMETRY, { WECHATPAY_SECRET_ID: 'wechatpay/1230000109' }, failing);
+        // Node reports an unhandled rejection once the microtasks after it have run.
+        for (let turn = 0; turn < 3; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('unhandledRejection', record);
+      }
+
+      // Assess
+      expect(unhandled).toEqual([]);
+    });
+
+
     it('keeps a configuration error for the invocations instead of throwing, with the system clock', () => {
       // Act
       const setup = createSetup(TELEMETRY, { WECHATPAY_TIMEOUT_MS: 'soon' });

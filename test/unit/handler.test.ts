@@ -197,6 +197,111 @@ describe('handler', () => {
     expect(lines[0]).not.toHaveProperty('credentials_refused');
   });
 
+  it('fetches the secret afresh after a credential refusal once per invocation, not once per container', async () => {
+    // Prepare: every reply refuses the signature, so each invocation refreshes once and then gives up.
+    const fetches: (boolean | undefined)[] = [];
+    const refusing = { request: async (): Promise<HttpsResponse> => ({ status: 200, headers: {}, body: '<xml><return_code>FAIL</return_code><return_msg>签名错误</return_msg></xml>' }) };
+    const { handler, lines } = setUp(CONFIG, { transport: refusing, secrets: { get: async (options) => (fetches.push(options?.refresh), fakeCredentials()) } });
+
+    // Act
+    await handler({ out_order_no: ORDER, reason: 'x' }, CONTEXT).catch(() => undefined);
+    await handler({ out_order_no: ORDER, reason: 'x' }, CONTEXT).catch(() => undefined);
+
+    // Assess
+    expect(fetches).toEqual([undefined, true, undefined, true]);
+    expect(lines.map((line) => line.secret_refreshed)).toEqual([true, true]);
+  });
+
+  it('starts every invocation with a trace of its own', async () => {
+    // Prepare
+    const { handler, lines } = setUp();
+
+    // Act
+    await handler({ out_order_no: ORDER, reason: 'x' }, CONTEXT);
+    await handler({ out_order_no: 12345, reason: 'x' }, CONTEXT).catch(() => undefined);
+
+    // Assess
+    expect(lines[1]).toMatchObject({ attempts: 0, secret_refreshed: false });
+    expect(lines[1]?.host).toBeUndefined();
+    expect(lines[1]?.host_role).toBeUndefined();
+    expect(lines[1]?.cert_days_to_expiry).toBeUndefined();
+  });
+
+  it.each([
+    { name: 'an Error', thrown: () => new TypeError('api_key=192006250b4c09247ec02edce69f6a2d in a foreign message'), errorName: 'TypeError' },
+    { name: 'a thrown string', thrown: () => 'api_key=192006250b4c09247ec02edce69f6a2d in a foreign message', errorName: 'string' },
+  ])('never logs the own message of a foreign (non-contract) error: $name', async ({ thrown, errorName }) => {
+    // Prepare
+    const failing = {
+      request: async (): Promise<HttpsResponse> => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the rule under test: whatever a dependency throws, Error or not
+        throw thrown();
+      },
+    };
+    const { handler, lines } = setUp(CONFIG, { transport: failing });
+
+    // Act
+    const outcome = await handler({ out_order_no: ORDER, reason: 'x' }, CONTEXT).catch((error: unknown) => error);
+
+    // Assess: the caller still gets the error itself (Lambda reports its name).
+    expect(outcome).toEqual(thrown());
+    expect(lines).toEqual([expect.objectContaining({ level: 'ERROR', outcome: 'error', Outcome: 'InternalError', error_name: errorName, error_code: 'INTERNAL_ERROR' })]);
+    expect(lines[0]).not.toHaveProperty('error_message');
+    expect(JSON.stringify(lines)).not.toContain('foreign message');
+  });
+
+  it('answers API Gateway with a generic 500 for a foreign error, never its message', async () => {
+    // Prepare
+    const failing = {
+      request: async (): Promise<HttpsResponse> => {
+        throw new RangeError('a foreign message');
+      },
+    };
+    const { handler } = setUp(CONFIG, { transport: failing });
+    const event = { ...loadEvent('api-gateway-v1'), body: JSON.stringify({ out_order_no: ORDER, reason: 'x' }), isBase64Encoded: false };
+
+    // Act
+    const response = (await handler(event, CONTEXT)) as { statusCode: number; body: string };
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(JSON.parse(response.body)).toMatchObject({ error: 'InternalError', code: 'INTERNAL_ERROR', request_id: 'req-1' });
+    expect(response.body).not.toContain('foreign message');
+  });
+
+  it.each([
+    { name: 'a line feed (log injection)', value: `${ORDER}\n{"level":"INFO"}` },
+    { name: 'a number', value: 12345 },
+    { name: 'too many characters', value: 'A'.repeat(33) },
+    { name: 'a blank', value: 'ORDER 1' },
+  ])('keeps an out_order_no that breaks its rule out of the log line: $name', async ({ value }) => {
+    // Prepare
+    const { handler, lines } = setUp();
+
+    // Act
+    await handler({ out_order_no: value, reason: 'x' }, CONTEXT).catch(() => undefined);
+
+    // Assess
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ error_name: 'ValidationError' });
+    expect(lines[0]?.out_order_no).toBeUndefined();
+  });
+
+  it.each([
+    { name: 'null', event: null },
+    { name: 'a string', event: 'out_order_no' },
+  ])('logs no out_order_no for a command that is $name', async ({ event }) => {
+    // Prepare
+    const { handler, lines } = setUp();
+
+    // Act
+    await handler(event, CONTEXT).catch(() => undefined);
+
+    // Assess
+    expect(lines[0]).toMatchObject({ error_name: 'ValidationError' });
+    expect(lines[0]?.out_order_no).toBeUndefined();
+  });
+
   describe('a certificate outside its validity period', () => {
     let dir: string;
     let secretOf: (identity: 'expired' | 'notYetValid') => string;

@@ -53,4 +53,69 @@ describe('host-selector', () => {
     // Assess
     expect(hosts.pick()).toEqual({ baseUrl: PRIMARY, role: 'primary' });
   });
+
+  it('stays on the backup for 3 minutes by default', () => {
+    // Prepare
+    const clock = createFakeClock();
+    const hosts = createHostSelector({ primary: PRIMARY, backup: BACKUP, clock });
+    hosts.reportConnectFailure('primary');
+
+    // Act
+    clock.advance(180_000 - 1);
+    const before = hosts.pick().role;
+    clock.advance(1);
+    const after = hosts.pick().role;
+
+    // Assess
+    expect([before, after]).toEqual(['backup', 'primary']);
+  });
+
+  it('stays on the backup for the window it is given', () => {
+    // Prepare
+    const clock = createFakeClock();
+    const hosts = createHostSelector({ primary: PRIMARY, backup: BACKUP, clock, stickyMs: 10 });
+    hosts.reportConnectFailure('primary');
+
+    // Act
+    clock.advance(9);
+    const before = hosts.pick().role;
+    clock.advance(1);
+    const after = hosts.pick().role;
+
+    // Assess
+    expect([before, after]).toEqual(['backup', 'primary']);
+  });
+
+  describe('failsOverAtOnce', () => {
+    it.each([
+      { name: 'a connection failure of the primary, with a backup', backup: BACKUP, failed: 'primary', expected: true },
+      { name: 'a connection failure of the primary, without a backup', backup: undefined, failed: 'primary', expected: false },
+      { name: 'a connection failure of the backup', backup: BACKUP, failed: 'backup', expected: false },
+    ] as const)('says $expected after $name', ({ backup, failed, expected }) => {
+      // Prepare
+      const hosts = createHostSelector({ primary: PRIMARY, backup, clock: createFakeClock() });
+      if (failed === 'backup') hosts.reportConnectFailure('primary');
+      hosts.reportConnectFailure(failed);
+
+      // Act / Assess
+      expect(hosts.failsOverAtOnce(failed)).toBe(expected);
+    });
+
+    it('says false for the primary before any failure', () => {
+      // Prepare
+      const hosts = createHostSelector({ primary: PRIMARY, backup: BACKUP, clock: createFakeClock() });
+
+      // Act / Assess
+      expect(hosts.failsOverAtOnce('primary')).toBe(false);
+    });
+
+    it('says false for the backup while new attempts go to the backup', () => {
+      // Prepare
+      const hosts = createHostSelector({ primary: PRIMARY, backup: BACKUP, clock: createFakeClock() });
+      hosts.reportConnectFailure('primary');
+
+      // Act / Assess
+      expect(hosts.failsOverAtOnce('backup')).toBe(false);
+    });
+  });
 });

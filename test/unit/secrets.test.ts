@@ -208,6 +208,58 @@ describe('secrets', () => {
     await expect(outcome).rejects.toThrow(new RegExp(`^${code}: `));
   });
 
+  it.each([
+    { name: 'HTTP 429 without a throttling name', error: () => sdkError('TooManyRequestsException', 'client', 429) },
+    { name: 'a ThrottlingException', error: () => sdkError('ThrottlingException', 'client', 400) },
+    { name: 'a server fault', error: () => sdkError('InternalServiceError', 'server', 500) },
+    { name: 'a client fault without a status', error: () => Object.assign(new Error('x'), { name: 'SomeClientFault', $fault: 'client', $metadata: {} }) },
+  ])('treats $name from Secrets Manager as throttling or a blip: TransientError', async ({ error }) => {
+    // Prepare
+    const { loader } = setUp([async () => Promise.reject(error())]);
+
+    // Act
+    const outcome = loader.get();
+
+    // Assess
+    await expect(outcome).rejects.toThrow(TransientError);
+    await expect(outcome).rejects.toThrow(/^SECRET_FETCH_FAILED: could not read the secret from Secrets Manager \(\w+\)$/);
+    await expect(outcome).rejects.toMatchObject({ phase: 'connect' });
+  });
+
+  it.each([
+    { name: 'InvalidRequestException', code: 'SECRET_UNAVAILABLE' },
+    { name: 'InvalidParameterException', code: 'SECRET_UNAVAILABLE' },
+    { name: 'UnrecognizedClientException', code: 'SECRET_ACCESS_DENIED' },
+  ])('maps $name to ConfigError $code whatever its status', async ({ name, code }) => {
+    // Prepare
+    const { loader } = setUp([async () => Promise.reject(sdkError(name, 'server', 500))]);
+
+    // Act / Assess
+    await expect(loader.get()).rejects.toThrow(new RegExp(`^${code}: Secrets Manager refused GetSecretValue \\(${name}\\)$`));
+  });
+
+  it.each(['AbortError', 'TimeoutError'])('maps an SDK %s to SECRET_FETCH_TIMEOUT before anything was sent', async (name) => {
+    // Prepare
+    const { loader } = setUp([async () => Promise.reject(Object.assign(new Error('aborted'), { name }))]);
+
+    // Act
+    const outcome = loader.get();
+
+    // Assess
+    await expect(outcome).rejects.toThrow(TransientError);
+    await expect(outcome).rejects.toThrow(`SECRET_FETCH_TIMEOUT: Secrets Manager did not answer in time (${name})`);
+    await expect(outcome).rejects.toMatchObject({ phase: 'connect' });
+  });
+
+  it('maps a thrown non-Error to TransientError without reading it', async () => {
+    // Prepare
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the rule under test: a rejection that is not an Error
+    const { loader } = setUp([async () => Promise.reject('a string from somewhere')]);
+
+    // Act / Assess
+    await expect(loader.get()).rejects.toThrow('SECRET_FETCH_FAILED: could not read the secret from Secrets Manager (UnknownError)');
+  });
+
   it('maps missing AWS credentials to ConfigError', async () => {
     // Prepare
     const missing = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });

@@ -35,6 +35,9 @@ describe('telemetry', () => {
     { name: 'a validation error', outcome: 'ValidationError', level: 'WARN' },
     { name: 'a transient fault', outcome: 'TransientError', level: 'ERROR' },
     { name: 'a signature fault', outcome: 'SignatureError', level: 'ERROR' },
+    { name: 'a configuration fault (alarmed on)', outcome: 'ConfigError', level: 'ERROR' },
+    { name: 'a WeChat Pay refusal (alarmed on)', outcome: 'WechatPayError', level: 'ERROR' },
+    { name: 'an unknown order', outcome: 'OrderNotFoundError', level: 'WARN' },
     { name: 'an unexpected error', outcome: 'InternalError', level: 'ERROR' },
   ])('logs $name as exactly one $level line with its metrics', ({ outcome, level }) => {
     // Prepare

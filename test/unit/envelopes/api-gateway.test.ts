@@ -281,6 +281,19 @@ describe('envelopes/api-gateway', () => {
       });
     });
 
+    it.each([
+      { name: 'a result', outcome: { result: { state: 'REVOKED' } }, extra: {} },
+      { name: 'a contract error', outcome: { error: new OrderStateError('INVALID_ORDER_STATE', 'x') }, extra: {} },
+      { name: 'a retryable error', outcome: { error: new TransientError('SYSTEMERROR', 'x') }, extra: { 'Retry-After': '1' } },
+      { name: 'a foreign error', outcome: { error: new Error('x') }, extra: {} },
+    ])('tells every cache never to store the answer to $name (Cache-Control: no-store)', ({ outcome, extra }) => {
+      // Act
+      const response = toApiGatewayResponse(outcome, REQUEST_ID);
+
+      // Assess
+      expect(response.headers).toStrictEqual({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...extra });
+    });
+
     it('covers every public error name', () => {
       // Prepare
       const errors = [

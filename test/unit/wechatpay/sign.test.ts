@@ -75,6 +75,18 @@ describe('wechatpay/sign', () => {
       expect(stringA).toBe('B=3&_z=4&a=2&a_b=5&ab=6&b=1');
     });
 
+    it.each([
+      { name: 'a name outside the BMP after one just below the surrogates', fields: { '\u{10000}': '1', '\uFF61': '2' }, expected: '\uFF61=2&\u{10000}=1' },
+      { name: 'two names outside the BMP', fields: { '\u{1F600}': '1', '\u{10000}': '2' }, expected: '\u{10000}=2&\u{1F600}=1' },
+      { name: 'a name outside the BMP after an ASCII one', fields: { '\u{1F600}': '1', z: '2' }, expected: 'z=2&\u{1F600}=1' },
+    ])('sorts field names outside the BMP by code point, not by UTF-16 unit: $name', ({ fields, expected }) => {
+      // Act
+      const stringA = canonicalize(fields);
+
+      // Assess
+      expect(stringA).toBe(expected);
+    });
+
     it('uses values raw, without escaping or trimming', () => {
       // Prepare
       const fields = { reason: ' a&b <c> "d" ' };
