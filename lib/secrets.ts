@@ -105,6 +105,7 @@ const createSecretsLoader = (options: SecretsLoaderOptions): SecretsLoader => {
 
   const get = async (getOptions?: { refresh?: boolean; unless?: string; deadline?: number }): Promise<MerchantCredentials> => {
     const refresh = getOptions?.refresh === true;
+    // Stryker disable next-line OptionalChaining: `refresh` is true only when options were given
     if (refresh && getOptions?.unless !== undefined && cached !== undefined && cached.credentials.version !== getOptions.unless) {
       return cached.credentials;
     }
@@ -117,7 +118,14 @@ const createSecretsLoader = (options: SecretsLoaderOptions): SecretsLoader => {
       }
       return await awaitFetch(budgetMs);
     } catch (error) {
-      if (stale === undefined || !(error instanceof TransientError) || cached === undefined) throw error;
+      if (
+        stale === undefined ||
+        !(error instanceof TransientError) ||
+        // Stryker disable next-line ConditionalExpression: `cached` is never unset once set, so a stale value implies it (the check narrows the type)
+        cached === undefined
+      ) {
+        throw error;
+      }
       // Secrets Manager is struggling: keep the last good credentials a little longer instead of
       // making every invocation wait for another failing fetch.
       cached = { credentials: stale, expiresAt: clock.now() + STALE_RETRY_MS };

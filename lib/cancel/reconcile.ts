@@ -21,7 +21,7 @@ type CancelResult = Readonly<{
 const WECHAT_VERSION = '1.0';
 
 /** An empty element is an absent value. */
-const present = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
+const present = (value: string | undefined): string | undefined => (value === '' ? undefined : value);
 
 /** A signed reply about another order is never taken as this order's truth. */
 const assertSameOrder = (command: CancelCommand, reply: Record<string, string>): Record<string, string> => {
