@@ -106,10 +106,8 @@ const toTransportError = (error: unknown, phase: FailurePhase, host: string): Er
 const readBody = (response: IncomingMessage, maxBytes: number, host: string): Promise<string> =>
   new Promise((resolve, reject) => {
     const status = response.statusCode ?? 0;
-    const strict =
-      status < 300 &&
-      // Stryker disable next-line ConditionalExpression: a final status is never below 200 (Node reads 1xx as interim)
-      status >= 200;
+    // Stryker disable next-line ConditionalExpression: a final status is never below 200 (Node reads 1xx as interim)
+    const strict = status >= 200 && status < 300;
     const chunks: Buffer[] = [];
     let size = 0;
     const finish = (): void => {

@@ -131,6 +131,19 @@ describe('merchant-secret', () => {
       expect(credentials.tls).toMatchObject({ kind: 'pfx', passphrase: MCH_ID });
     });
 
+    it('closes the socket it opens to read a PKCS#12', async () => {
+      // Prepare
+      const sockets = () => process.getActiveResourcesInfo().filter((resource) => resource === 'TCPSocketWrap').length;
+      const before = sockets();
+
+      // Act
+      for (let read = 0; read < 3; read += 1) parseMerchantSecret(pfxSecret(), 'v1', now);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+      // Assess: a socket of the test runner may come and go, never the three of the reads.
+      expect(sockets() - before).toBeLessThan(2);
+    });
+
     it('reads base64 wrapped over several lines, as a PEM body is', () => {
       // Prepare
       const wrapped = `${material.pfx.mchId.replace(/(.{64})/g, '$1\n')}\n`;

@@ -260,6 +260,27 @@ describe('secrets', () => {
     expect((await loader.get()).version).toBe('unversioned');
   });
 
+  it('passes an error of the contract through unchanged', async () => {
+    // Prepare
+    const ours = new ConfigError('SECRET_INVALID', 'from a wrapped client');
+    const { loader } = setUp([async () => Promise.reject(ours)]);
+
+    // Act / Assess
+    await expect(loader.get()).rejects.toBe(ours);
+  });
+
+  it('keeps the SDK error as the cause of a refusal, never in the message', async () => {
+    // Prepare
+    const cause = sdkError('ResourceNotFoundException', 'client', 400);
+    const { loader } = setUp([async () => Promise.reject(cause)]);
+
+    // Act
+    const error = await loader.get().catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ message: 'SECRET_NOT_FOUND: Secrets Manager refused GetSecretValue (ResourceNotFoundException)', cause });
+  });
+
   it('keeps the SDK error as the cause, never in the message', async () => {
     // Prepare
     const cause = sdkError('ValidationException', 'client', 400);
