@@ -45,7 +45,14 @@ const createCanceller = (deps: CancellerDeps, options: CancellerOptions) => {
         if (!(error instanceof TransientError)) throw error;
         if (attempt < limits.maxAttempts) {
           // A connection failure that moved us to the backup host is retried there at once.
-          if (error.phase === 'connect' && trace.host !== undefined && hosts.failsOverAtOnce(trace.host)) continue;
+          if (
+            error.phase === 'connect' &&
+            // Stryker disable next-line ConditionalExpression: no attempt yet, no host to move from: failsOverAtOnce is false for it anyway
+            trace.host !== undefined &&
+            hosts.failsOverAtOnce(trace.host)
+          ) {
+            continue;
+          }
           const wait = nextWait({
             attempt,
             rateLimited: isRateLimited(error),

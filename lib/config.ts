@@ -36,9 +36,9 @@ const readInteger = (
   limits: { min: number; max: number },
   problems: string[],
 ): number => {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  const raw = env[name]?.trim() ?? '';
+  if (raw === '') return fallback;
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < limits.min || value > limits.max) {
     problems.push(`${name} must be an integer from ${limits.min} to ${limits.max}`);
     return fallback;

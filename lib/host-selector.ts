@@ -39,8 +39,8 @@ const createHostSelector = (options: {
       ? { baseUrl: backup, role: 'backup' }
       : { baseUrl: primary, role: 'primary' };
 
+  // Without a backup, `pick` never leaves the primary, whatever this records.
   const reportConnectFailure = (role: HostRole): void => {
-    if (backup === undefined) return;
     backupUntil = role === 'primary' ? clock.now() + stickyMs : 0;
   };
 

@@ -134,7 +134,14 @@ const createSecretsLoader = (options: SecretsLoaderOptions): SecretsLoader => {
       }
       return await awaitFetch(budgetMs);
     } catch (error) {
-      if (stale === undefined || !(error instanceof TransientError) || cached === undefined) throw error;
+      if (
+        stale === undefined ||
+        !(error instanceof TransientError) ||
+        // Stryker disable next-line ConditionalExpression: `cached` is never unset once set, so a stale value implies it (the check narrows the type)
+        cached === undefined
+      ) {
+        throw error;
+      }
       // Secrets Manager is struggling: keep the last good credentials a little longer instead of
       // making every invocation wait for another failing fetch.
       cached = { credentials: stale, expiresAt: clock.now() + STALE_RETRY_MS };

@@ -65,7 +65,7 @@ const setUp = (script: { cancel?: Step[]; query?: Step[] }, options: { maxAttemp
   const canceller = createCanceller({ ...deps, client }, { timeoutMs: 8000, maxAttempts: options.maxAttempts ?? 3 });
   const trace: CancelTrace = { attempts: 0, host: undefined, secretRefreshed: false, certNotAfter: undefined };
   const run = (deadlineMs = 60_000) => canceller.cancel(COMMAND, clock.now() + deadlineMs, trace);
-  return { run, calls, trace, clock, secretFetches };
+  return { run, calls, trace, clock, secretFetches, hosts: deps.hosts };
 };
 
 /** The error `fromXml` throws for `text`, as the client would pass it on. */
@@ -442,6 +442,43 @@ describe('cancel-bill', () => {
     // Act / Assess
     await expect(run()).rejects.toThrow(/^CONNECTION_REFUSED: /);
     expect(calls.map((c) => c.path)).toEqual(['wxv/cancelbill', 'wxv/cancelbill', 'wxv/cancelbill']);
+  });
+
+  it('moves at once only after a connection failure, not after a sent request failed while another invocation moved the hosts', async () => {
+    // Prepare: during this attempt on the primary, another invocation in the container fails to
+    // connect to it, so new attempts go to the backup; this attempt's own failure came after the send.
+    let selector: ReturnType<typeof setUp>['hosts'] | undefined;
+    const failsAfterOtherMoved = () => {
+      selector?.reportConnectFailure('primary');
+      return systemError();
+    };
+    const scripted = setUp({ cancel: [failsAfterOtherMoved, REVOKED_REPLY] });
+    selector = scripted.hosts;
+
+    // Act
+    await scripted.run();
+
+    // Assess
+    expect(scripted.calls.map((c) => c.baseUrl)).toEqual([PRIMARY, BACKUP]);
+    expect(scripted.clock.sleeps).toEqual([150]);
+  });
+
+  it('answers the order\'s final state when the retries ran out and the query finds it FINISHED', async () => {
+    // Prepare
+    const { run } = setUp({ cancel: [systemError(), systemError(), systemError()], query: [queryReply('FINISHED')] });
+
+    // Act / Assess
+    await expect(run()).rejects.toThrow(OrderStateError);
+  });
+
+  it('keeps the last cancel failure when the query after the retries fails too', async () => {
+    // Prepare
+    const last = systemError();
+    const { run, calls } = setUp({ cancel: [systemError(), systemError(), last], query: [systemError(), systemError()] });
+
+    // Act / Assess
+    await expect(run()).rejects.toBe(last);
+    expect(calls.filter((call) => call.path === 'wxv/queryrentbill')).toHaveLength(2);
   });
 
   describe('issue: never fail a cancelled order, never outlive the deadline', () => {

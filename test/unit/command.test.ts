@@ -376,6 +376,32 @@ describe('command', () => {
     });
 
     it.each([
+      { name: 'a request that is no object', raw: [VALID], defaults: NO_DEFAULTS, message: 'INVALID_REQUEST: the request must be a JSON object' },
+      { name: 'a missing out_order_no', raw: { reason: 'x' }, defaults: NO_DEFAULTS, message: 'MISSING_OUT_ORDER_NO: out_order_no is required' },
+      { name: 'a malformed out_order_no', raw: { ...VALID, out_order_no: 'a b' }, defaults: NO_DEFAULTS, message: 'INVALID_OUT_ORDER_NO: out_order_no must be 1-32 characters of 0-9 A-Z a-z _ - | *' },
+      { name: 'a missing reason', raw: { out_order_no: VALID.out_order_no }, defaults: NO_DEFAULTS, message: 'MISSING_REASON: reason is required' },
+      {
+        name: 'a missing service_id without a default',
+        raw: { out_order_no: VALID.out_order_no, reason: 'x' },
+        defaults: NO_DEFAULTS,
+        message: 'MISSING_SERVICE_ID: service_id is required (the function has no WECHATPAY_SERVICE_ID default)',
+      },
+      {
+        name: 'a missing appid without a default',
+        raw: { out_order_no: VALID.out_order_no, reason: 'x', service_id: VALID.service_id },
+        defaults: NO_DEFAULTS,
+        message: 'MISSING_APPID: appid is required (the function has no WECHATPAY_APPID default)',
+      },
+    ])('states the broken rule for $name in the message', ({ raw, defaults, message }) => {
+      // Act
+      const error = thrownBy(() => parseCommand(raw, defaults));
+
+      // Assess
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error.message).toBe(message);
+    });
+
+    it.each([
       { name: 'out_order_no', value: 'LEAKMARKER'.repeat(4) },
       { name: 'reason', value: `LEAKMARKER ${'x'.repeat(60)}` },
       { name: 'service_id', value: `LEAKMARKER${'1'.repeat(40)}` },

@@ -168,6 +168,13 @@ describe('config', () => {
       expect(() => readConfig({ ...BASE, WECHATPAY_SERVICE_ID: '12a' })).toThrow('CONFIG_INVALID: WECHATPAY_SERVICE_ID must be 1-32 digits');
     });
 
+    it('lists the problems in one message, separated by semicolons', () => {
+      // Act / Assess
+      expect(() => readConfig({ WECHATPAY_TIMEOUT_MS: 'x' })).toThrow(
+        'CONFIG_INVALID: WECHATPAY_SECRET_ID is required; WECHATPAY_TIMEOUT_MS must be an integer from 100 to 900000',
+      );
+    });
+
     it('names every bad variable in one error', () => {
       // Prepare
       const env = { WECHATPAY_TIMEOUT_MS: 'x', WECHATPAY_MAX_ATTEMPTS: '99' };

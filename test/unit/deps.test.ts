@@ -102,7 +102,17 @@ describe('deps', () => {
       expect(deps.nonce()).toMatch(/^[0-9A-Za-z]{32}$/);
       expect(deps.nonce()).not.toBe(deps.nonce());
       expect(typeof deps.transport.request).toBe('function');
-      expect(typeof deps.secrets.get).toBe('function');
+    });
+
+    it('gives the secrets loader the clock, so a fetch that cannot fit before the deadline is never started', async () => {
+      // Prepare
+      const deps = createDefaultDeps(readConfig({ WECHATPAY_SECRET_ID: 'wechatpay/1230000109' }));
+
+      // Act
+      const outcome = deps.secrets.get({ deadline: Date.now() + 100 });
+
+      // Assess
+      await expect(outcome).rejects.toThrow('DEADLINE_EXCEEDED: no time left to fetch the secret from Secrets Manager');
     });
 
     it.each([

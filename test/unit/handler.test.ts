@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../lib/config.js';
 import { createSetup, wireSetup } from '../../lib/deps.js';
 import type { Deps } from '../../lib/deps.js';
-import { ConfigError } from '../../lib/errors.js';
+import { ConfigError, TransientError } from '../../lib/errors.js';
+import { createHostSelector } from '../../lib/host-selector.js';
 import { createHandler } from '../../lib/handler.js';
 import { parseMerchantSecret } from '../../lib/merchant-secret.js';
 import type { HttpsRequest, HttpsResponse } from '../../lib/types.js';
@@ -18,11 +19,12 @@ import { signedReplyXml } from '../helpers/reply-xml.js';
 import { generateCerts } from '../sandbox/certs.js';
 
 const ORDER = '1234323JKHDFE1243252';
-const CONFIG = readConfig({
+const ENV = {
   WECHATPAY_SECRET_ID: 'wechatpay/1230000109',
   WECHATPAY_APPID: 'wxd678efh567hg6787',
   WECHATPAY_SERVICE_ID: '2002000000000558128851361561536',
-});
+};
+const CONFIG = readConfig(ENV);
 const CONTEXT = { awsRequestId: 'req-1', getRemainingTimeInMillis: () => 20_000 } as unknown as Context;
 
 /** A transport that answers every cancel with a signed success for the order it was sent. */
@@ -62,7 +64,7 @@ describe('handler', () => {
     expect(requests).toHaveLength(1);
     expect(requests[0]?.body).not.toContain('extra');
     expect(lines).toEqual([
-      expect.objectContaining({ level: 'INFO', message: 'cancel-bill invocation', envelope: 'direct', out_order_no: ORDER, outcome: 'success', attempts: 1, host: 'api.mch.weixin.qq.com', request_id: 'req-1' }),
+      expect.objectContaining({ level: 'INFO', message: 'cancel-bill invocation', envelope: 'direct', out_order_no: ORDER, outcome: 'success', state: 'REVOKED', already_cancelled: false, attempts: 1, host: 'api.mch.weixin.qq.com', host_role: 'primary', request_id: 'req-1' }),
     ]);
     expect(JSON.stringify(lines)).not.toMatch(/<xml>|192006250b4c09247ec02edce69f6a2d/);
     expect(lines[0]).toMatchObject({ Outcome: 'Success', Invocations: 1, Attempts: 1, BackupHostCalls: 0, CertDaysToExpiry: 36 });
@@ -300,6 +302,87 @@ describe('handler', () => {
     // Assess
     expect(lines[0]).toMatchObject({ error_name: 'ValidationError' });
     expect(lines[0]?.out_order_no).toBeUndefined();
+  });
+
+  it('logs the host name of the backup after a failover, and the time the invocation took', async () => {
+    // Prepare: the primary refuses connections; the backup answers after 42 ms.
+    const clock = createFakeClock();
+    const signed = createSignedTransport([]);
+    const transport = {
+      request: async (request: HttpsRequest): Promise<HttpsResponse> => {
+        if (request.url.startsWith('https://api.mch.weixin.qq.com/')) throw new TransientError('CONNECTION_REFUSED', 'refused', { phase: 'connect' });
+        clock.advance(42);
+        return signed.request(request);
+      },
+    };
+    const { handler, lines } = setUp(CONFIG, { clock, transport, hosts: createHostSelector({ primary: CONFIG.baseUrl, backup: CONFIG.backupBaseUrl, clock }) });
+
+    // Act
+    await handler({ out_order_no: ORDER, reason: 'x' }, CONTEXT);
+
+    // Assess
+    expect(lines[0]).toMatchObject({ outcome: 'success', attempts: 2, host: 'api2.mch.weixin.qq.com', host_role: 'backup', latency_ms: 42 });
+  });
+
+  it('works without a backup host configured', async () => {
+    // Prepare
+    const config = readConfig({ ...ENV, WECHATPAY_BACKUP_BASE_URL: '' });
+    const { handler, lines } = setUp(config);
+
+    // Act
+    await handler({ out_order_no: ORDER, reason: 'x' }, CONTEXT);
+
+    // Assess
+    expect(lines[0]).toMatchObject({ outcome: 'success', host: 'api.mch.weixin.qq.com' });
+  });
+
+  it.each([
+    { name: 'no context', context: undefined },
+    { name: 'a context without getRemainingTimeInMillis', context: { awsRequestId: 'req-2' } as unknown as Context },
+  ])('gives itself attempts x timeout + 10 s with $name', async ({ context }) => {
+    // Prepare: every attempt runs until its own timeout.
+    const clock = createFakeClock();
+    const requests: HttpsRequest[] = [];
+    const transport = {
+      request: async (request: HttpsRequest): Promise<HttpsResponse> => {
+        requests.push(request);
+        clock.advance(request.timeoutMs);
+        throw new TransientError('READ_TIMEOUT', 'no reply', { phase: 'sent' });
+      },
+    };
+    const { handler } = setUp(CONFIG, { clock, transport, hosts: createHostSelector({ primary: CONFIG.baseUrl, backup: undefined, clock }) });
+
+    // Act
+    await handler({ out_order_no: ORDER, reason: 'x' }, context).catch(() => undefined);
+
+    // Assess: 3 x 8 s + 10 s, less the 1 s margin (33 s): three full attempts with backoffs of 150
+    // and 300 ms, then a full query, and its retry in the 400 ms left after a 150 ms backoff.
+    expect(requests.map((request) => request.timeoutMs)).toEqual([8000, 8000, 8000, 8000, 400]);
+  });
+
+  it('does not flag the credentials when the invocation fails otherwise after the fresh fetch', async () => {
+    // Prepare: a signature refusal, the fresh fetch, then server errors until the attempts run out.
+    let count = 0;
+    const transport = {
+      request: async (): Promise<HttpsResponse> => {
+        count += 1;
+        const body =
+          count === 1
+            ? '<xml><return_code>FAIL</return_code><return_msg>签名错误</return_msg></xml>'
+            : '<xml><return_code>SUCCESS</return_code><result_code>FAIL</result_code><err_code>SYSTEMERROR</err_code></xml>';
+        return { status: 200, headers: {}, body };
+      },
+    };
+    let version = 0;
+    const secrets = { get: async () => fakeCredentials({ version: `v${(version += 1)}` }) };
+    const { handler, lines } = setUp(CONFIG, { transport, secrets });
+
+    // Act
+    await handler({ out_order_no: ORDER, reason: 'x' }, CONTEXT).catch(() => undefined);
+
+    // Assess
+    expect(lines[0]).toMatchObject({ error_code: 'SYSTEMERROR', secret_refreshed: true });
+    expect(lines[0]).not.toHaveProperty('credentials_refused');
   });
 
   describe('a certificate outside its validity period', () => {

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server as HttpsServer } from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
-import { createServer as createTcpServer } from 'node:net';
+import { createConnection, createServer as createTcpServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +13,10 @@ import type { TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../lib/clock.js';
 import { STALE_CONNECTION, TransientError, WechatPayError } from '../../lib/errors.js';
-import { createHttpsTransport, toTransportError } from '../../lib/https-transport.js';
+import { SOCKET_RETIREMENT_MS, createHttpsTransport, toTransportError } from '../../lib/https-transport.js';
 import type { TransportOptions } from '../../lib/https-transport.js';
 import type { HttpsRequest, HttpsResponse } from '../../lib/types.js';
+import { createFakeClock } from '../helpers/fake-deps.js';
 import { freePort, listenOnLoopback, waitForPort } from '../sandbox/loopback.js';
 import { createOpenssl } from '../sandbox/openssl.js';
 
@@ -99,6 +100,7 @@ describe('https-transport', () => {
     });
 
     it.each([
+      'ERR_TLS_HANDSHAKE_TIMEOUT',
       'ERR_SSL_WRONG_VERSION_NUMBER',
       'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
       'ERR_TLS_CERT_ALTNAME_INVALID',
@@ -147,6 +149,7 @@ describe('https-transport', () => {
     it.each([
       { name: 'a thrown string', error: 'ECONNREFUSED' },
       { name: 'null', error: null },
+      { name: 'undefined', error: undefined },
       { name: 'an object whose code is a number', error: { code: 104 } },
       { name: 'a plain object naming an alert only in its message', error: { code: 'EPROTO', message: 'sslv3 alert bad certificate' } },
     ])('reads only the string code of an object and the message of an Error: $name', ({ error }) => {
@@ -168,6 +171,8 @@ describe('https-transport', () => {
     let clients: Record<'merchant' | 'rotated' | 'foreign', { cert: string; key: string }>;
     /** A server certificate from a CA the transport does not trust. */
     let rogue: { cert: string; key: string };
+    /** The `rotated` identity as PKCS#12, protected by 'pfx passphrase'. */
+    let rotatedPfx: Buffer;
     /** Files for `openssl s_server`. */
     let files: { serverCert: string; serverKey: string; clientCa: string };
     let restoreTrust: () => void;
@@ -235,6 +240,33 @@ describe('https-transport', () => {
       return handle;
     };
 
+    /** A TCP relay to `port` on 127.0.0.1 whose `resetAll()` resets every client connection (RST). */
+    const startResetRelay = async (port: number) => {
+      const clientSockets = new Set<Socket>();
+      const relay = createTcpServer((client) => {
+        clientSockets.add(client);
+        const upstream = createConnection({ port, host: '127.0.0.1' });
+        client.pipe(upstream).pipe(client);
+        client.on('error', () => upstream.destroy());
+        upstream.on('error', () => client.destroy());
+        client.on('close', () => upstream.destroy());
+      });
+      const relayPort = await listenOnLoopback(relay);
+      const handle = {
+        url: `https://127.0.0.1:${relayPort}`,
+        resetAll: () => {
+          for (const socket of clientSockets) socket.resetAndDestroy();
+        },
+        close: () =>
+          new Promise<void>((resolve) => {
+            for (const socket of clientSockets) socket.destroy();
+            relay.close(() => resolve());
+          }),
+      };
+      servers.push(handle);
+      return handle;
+    };
+
     const credentials = (version: string, identity = clients.merchant): HttpsRequest['credentials'] => ({
       version,
       tls: { kind: 'pem', cert: identity.cert, key: identity.key },
@@ -284,6 +316,7 @@ describe('https-transport', () => {
       rogue = need(rogueFiles);
       const serverIssued = need(issued[0]);
       files = { serverCert: serverIssued.certPath, serverKey: serverIssued.keyPath, clientCa: merchantCa.certPath };
+      rotatedPfx = await readFile(await openssl.pkcs12('rotated', { identity: need(issued[2]), passphrase: 'pfx passphrase', legacy: false }));
       caPem = await readFile(ca.certPath, 'utf8');
       clientCaPem = await readFile(merchantCa.certPath, 'utf8');
       // The transport trusts Node's store plus NODE_EXTRA_CA_CERTS, which Node reads only when it
@@ -383,7 +416,7 @@ describe('https-transport', () => {
       expect(error.message).toMatch(/^REPLY_NOT_UTF8: 127\.0\.0\.1:\d+ sent a reply that is not valid UTF-8$/);
     });
 
-    it.each([400, 500, 302])('reads a %i reply that is not UTF-8 leniently: its status classifies it', async (status) => {
+    it.each([300, 400, 500, 302])('reads a %i reply that is not UTF-8 leniently: its status classifies it', async (status) => {
       // Prepare
       handler = (request, response) => {
         request.resume();
@@ -513,6 +546,56 @@ describe('https-transport', () => {
         expect(Date.now() - started).toBeGreaterThanOrEqual(290);
       });
 
+      it('counts an attempt that runs out during the handshake as CONNECT_TIMEOUT, nothing sent', async () => {
+        // Prepare: the attempt's limit comes before the default 6 s connect limit.
+        const { url } = await startTcpServer();
+
+        // Act
+        const error = await rejectionOf(send(url, { timeoutMs: 150 }));
+
+        // Assess
+        expect(error).toBeInstanceOf(TransientError);
+        expect(error).toMatchObject({ code: 'CONNECT_TIMEOUT', phase: 'connect' });
+        expect(error.message).toMatch(/^CONNECT_TIMEOUT: no reply from 127\.0\.0\.1:\d+ within 150 ms$/);
+      });
+
+      it('counts a timeout on a kept-alive connection as READ_TIMEOUT, the request sent', async () => {
+        // Prepare: the first request is answered; the second, on the same connection, never is.
+        let count = 0;
+        handler = (request, response) => {
+          count += 1;
+          request.resume();
+          if (count === 1) response.end('<xml></xml>');
+        };
+        const { url } = await startServer();
+        await send(url);
+
+        // Act
+        const error = await rejectionOf(send(url, { timeoutMs: 300 }));
+
+        // Assess
+        expect(count).toBe(2);
+        expect(error).toMatchObject({ code: 'READ_TIMEOUT', phase: 'sent' });
+      });
+
+      it('leaves no timer running once the reply is read', async () => {
+        // Prepare
+        handler = (request, response) => {
+          request.resume();
+          response.end('<xml></xml>');
+        };
+        const { url } = await startServer();
+        const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+        const before = timers();
+
+        // Act: each attempt starts two timers (its own limit and the connect limit).
+        for (let request = 0; request < 3; request += 1) await send(url, { timeoutMs: 60_000 });
+        await new Promise((resolve) => setImmediate(resolve));
+
+        // Assess: a timer or two of the test runner may come and go, never the six of the attempts.
+        expect(timers() - before).toBeLessThan(3);
+      });
+
       it('connects within the default 6 s when the attempt allows more', async () => {
         // Prepare
         handler = (request, response) => {
@@ -557,6 +640,7 @@ describe('https-transport', () => {
         expect(error).toBeInstanceOf(TransientError);
         expect(error).toMatchObject({ code: STALE_CONNECTION, phase: 'sent' });
         expect(error.message).toMatch(/^STALE_CONNECTION: the kept-alive connection to 127\.0\.0\.1:\d+ was closed \((ECONNRESET|EPIPE|ECONNABORTED)\)$/);
+        expect((error.cause as { code?: string }).code).toMatch(/^(ECONNRESET|EPIPE|ECONNABORTED)$/);
       });
 
       it('reports a new connection closed under the request as CONNECTION_RESET, phase sent', async () => {
@@ -597,6 +681,36 @@ describe('https-transport', () => {
         // Assess
         expect(error).toBeInstanceOf(TransientError);
         expect(error).toMatchObject({ code: 'CONNECTION_RESET', phase: 'sent' });
+        expect(error.message).toMatch(/^CONNECTION_RESET: 127\.0\.0\.1:\d+ closed the reply early$/);
+      });
+
+      it('reports a reply cut short by a reset on a kept-alive connection as CONNECTION_RESET, never STALE_CONNECTION', async () => {
+        // Prepare: a TCP relay in front of the server resets the client's connection (RST, so the
+        // client sees ECONNRESET) once part of the second reply has gone through.
+        let count = 0;
+        let relay: Awaited<ReturnType<typeof startResetRelay>> | undefined;
+        handler = (request, response) => {
+          count += 1;
+          request.resume();
+          if (count === 1) {
+            response.end('<xml></xml>');
+            return;
+          }
+          response.writeHead(200, { 'content-length': 100 });
+          response.write('<xml>', () => setTimeout(() => relay?.resetAll(), 100));
+        };
+        const { url } = await startServer();
+        relay = await startResetRelay(Number(new URL(url).port));
+        await send(relay.url);
+
+        // Act
+        const error = await rejectionOf(send(relay.url));
+
+        // Assess
+        expect(count).toBe(2);
+        expect(error).toBeInstanceOf(TransientError);
+        expect(error).toMatchObject({ code: 'CONNECTION_RESET', phase: 'sent' });
+        expect(error.message).toMatch(/^CONNECTION_RESET: connection to 127\.0\.0\.1:\d+ failed \(ECONNRESET\)$/);
       });
 
       it('reports a connection closed during the handshake as CONNECTION_RESET, nothing sent', async () => {
@@ -675,6 +789,75 @@ describe('https-transport', () => {
         expect(error).toBeInstanceOf(TransientError);
         expect(error).toMatchObject({ phase: 'connect' });
       });
+    });
+
+    it('reuses a kept-alive connection idle for no longer than the retirement age', async () => {
+      // Prepare
+      const ports: (number | undefined)[] = [];
+      handler = (request, response) => {
+        ports.push(peerOf(request).port);
+        request.resume();
+        response.end('<xml></xml>');
+      };
+      const { url } = await startServer();
+      const clock = createFakeClock();
+      transport = createHttpsTransport({ clock });
+
+      // Act
+      await send(url);
+      clock.advance(SOCKET_RETIREMENT_MS);
+      await send(url);
+
+      // Assess
+      expect(ports).toHaveLength(2);
+      expect(ports[1]).toBe(ports[0]);
+    });
+
+    it('retires a kept-alive connection idle for longer than the retirement age before reuse, by the clock and no timer', async () => {
+      // Prepare
+      const ports: (number | undefined)[] = [];
+      handler = (request, response) => {
+        ports.push(peerOf(request).port);
+        request.resume();
+        response.end('<xml></xml>');
+      };
+      const { url } = await startServer();
+      const clock = createFakeClock();
+      transport = createHttpsTransport({ clock });
+
+      // Act
+      await send(url);
+      clock.advance(SOCKET_RETIREMENT_MS + 1);
+      await send(url);
+
+      // Assess
+      expect(ports).toHaveLength(2);
+      expect(ports[1]).not.toBe(ports[0]);
+    });
+
+    it('presents a PKCS#12 client identity', async () => {
+      // Prepare
+      const names: string[] = [];
+      handler = (request, response) => {
+        names.push(peerOf(request).cn);
+        request.resume();
+        response.end('<xml></xml>');
+      };
+      const { url } = await startServer();
+      transport = createHttpsTransport({ clock: systemClock });
+
+      // Act
+      const response = await transport.request({
+        url: `${url}/wxv/cancelbill`,
+        body: '<xml></xml>',
+        headers: {},
+        timeoutMs: 5000,
+        credentials: { version: 'pfx-1', tls: { kind: 'pfx', pfx: rotatedPfx, passphrase: 'pfx passphrase' } },
+      });
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(names).toEqual(['rotated']);
     });
 
     it('closes every kept-alive connection on close()', async () => {

@@ -123,6 +123,27 @@ describe('merchant-secret', () => {
       expect(credentials.tls).toMatchObject({ kind: 'pfx', passphrase });
     });
 
+    it('opens a PKCS#12 with mch_id when pfx_passphrase is null', () => {
+      // Act
+      const credentials = parseMerchantSecret(pfxSecret({ pfx_passphrase: null }), 'v1', now);
+
+      // Assess
+      expect(credentials.tls).toMatchObject({ kind: 'pfx', passphrase: MCH_ID });
+    });
+
+    it('closes the socket it opens to read a PKCS#12', async () => {
+      // Prepare
+      const sockets = () => process.getActiveResourcesInfo().filter((resource) => resource === 'TCPSocketWrap').length;
+      const before = sockets();
+
+      // Act
+      for (let read = 0; read < 3; read += 1) parseMerchantSecret(pfxSecret(), 'v1', now);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+      // Assess: a socket of the test runner may come and go, never the three of the reads.
+      expect(sockets() - before).toBeLessThan(2);
+    });
+
     it('reads base64 wrapped over several lines, as a PEM body is', () => {
       // Prepare
       const wrapped = `${material.pfx.mchId.replace(/(.{64})/g, '$1\n')}\n`;
@@ -146,6 +167,7 @@ describe('merchant-secret', () => {
       { name: 'cert_pem without key_pem', changes: { key_pem: undefined } },
       { name: 'empty cert_pem and key_pem', changes: { cert_pem: '', key_pem: '' } },
       { name: 'null cert_pem and key_pem', changes: { cert_pem: null, key_pem: null } },
+      { name: 'key_pem without cert_pem', changes: { cert_pem: undefined } },
     ])('takes pfx_base64 when the PEM pair is incomplete: $name', ({ changes }) => {
       // Act
       const credentials = parseMerchantSecret(pemSecret({ pfx_base64: material.pfx.mchId, ...changes }), 'v1', now);

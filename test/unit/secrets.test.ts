@@ -15,10 +15,13 @@ const API_KEY = '192006250b4c09247ec02edce69f6a2d';
 /** A Secrets Manager client whose answers are scripted per call. */
 const createFakeClient = (answers: ((signal?: AbortSignal) => Promise<Partial<GetSecretValueCommandOutput>>)[]) => {
   const requests: unknown[] = [];
+  const signals: (AbortSignal | undefined)[] = [];
   return {
     requests,
+    signals,
     send: async (command: GetSecretValueCommand, options?: { abortSignal?: AbortSignal }) => {
       requests.push(command.input);
+      signals.push(options?.abortSignal);
       const answer = answers.shift();
       if (answer === undefined) throw new Error('unscripted GetSecretValue');
       return (await answer(options?.abortSignal)) as GetSecretValueCommandOutput;
@@ -44,10 +47,10 @@ describe('secrets', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const setUp = (answers: ((signal?: AbortSignal) => Promise<Partial<GetSecretValueCommandOutput>>)[], ttlMs = 300_000) => {
+  const setUp = (answers: ((signal?: AbortSignal) => Promise<Partial<GetSecretValueCommandOutput>>)[], ttlMs = 300_000, callTimeoutMs?: number) => {
     const clock = createFakeClock(Date.now());
     const client = createFakeClient(answers);
-    const loader = createSecretsLoader({ client, secretId: 'wechatpay/1230000109', ttlMs, clock });
+    const loader = createSecretsLoader({ client, secretId: 'wechatpay/1230000109', ttlMs, clock, ...(callTimeoutMs === undefined ? {} : { callTimeoutMs }) });
     return { clock, client, loader };
   };
   const ok = (version: string) => async () => ({ SecretString: secretString, VersionId: version });
@@ -283,6 +286,126 @@ describe('secrets', () => {
     const { loader } = setUp([async () => ({ SecretBinary: new Uint8Array([1]), VersionId: 'v1' })]);
 
     // Act / Assess
-    await expect(loader.get()).rejects.toThrow(/^SECRET_NOT_STRING: /);
+    await expect(loader.get()).rejects.toThrow('SECRET_NOT_STRING: the secret has no SecretString (binary secrets are not supported)');
+  });
+
+  it('names a secret without a VersionId "unversioned"', async () => {
+    // Prepare
+    const { loader } = setUp([async () => ({ SecretString: secretString })]);
+
+    // Act / Assess
+    expect((await loader.get()).version).toBe('unversioned');
+  });
+
+  it('passes an error of the contract through unchanged', async () => {
+    // Prepare
+    const ours = new ConfigError('SECRET_INVALID', 'from a wrapped client');
+    const { loader } = setUp([async () => Promise.reject(ours)]);
+
+    // Act / Assess
+    await expect(loader.get()).rejects.toBe(ours);
+  });
+
+  it('keeps the SDK error as the cause of a refusal, never in the message', async () => {
+    // Prepare
+    const cause = sdkError('ResourceNotFoundException', 'client', 400);
+    const { loader } = setUp([async () => Promise.reject(cause)]);
+
+    // Act
+    const error = await loader.get().catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ message: 'SECRET_NOT_FOUND: Secrets Manager refused GetSecretValue (ResourceNotFoundException)', cause });
+  });
+
+  it('keeps the SDK error as the cause, never in the message', async () => {
+    // Prepare
+    const cause = sdkError('ValidationException', 'client', 400);
+    const { loader } = setUp([async () => Promise.reject(cause)]);
+
+    // Act
+    const error = await loader.get().catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ message: 'SECRET_UNAVAILABLE: Secrets Manager refused GetSecretValue (ValidationException)', cause });
+  });
+
+  it('fetches on a refresh with nothing cached, whatever version it was told to skip', async () => {
+    // Prepare
+    const { client, loader } = setUp([ok('v1')]);
+
+    // Act
+    const fresh = await loader.get({ refresh: true, unless: 'v0' });
+
+    // Assess
+    expect(fresh.version).toBe('v1');
+    expect(client.requests).toHaveLength(1);
+  });
+
+  describe('time limits', () => {
+    /** A Secrets Manager that never answers, nor heeds the abort signal. */
+    const hangs = () => new Promise<Partial<GetSecretValueCommandOutput>>(() => undefined);
+
+    it('gives up waiting for a fetch at the caller\'s deadline', async () => {
+      // Prepare
+      const { loader, clock } = setUp([hangs]);
+      const started = Date.now();
+
+      // Act
+      const outcome = loader.get({ deadline: clock.now() + 300 });
+
+      // Assess
+      await expect(outcome).rejects.toThrow('SECRET_FETCH_TIMEOUT: Secrets Manager did not answer within 300 ms');
+      await expect(outcome).rejects.toMatchObject({ phase: 'connect' });
+      expect(Date.now() - started).toBeLessThan(3000);
+    });
+
+    it('gives up waiting for a fetch after the call limit when the deadline is later', async () => {
+      // Prepare
+      const { loader, clock } = setUp([hangs], 300_000, 250);
+
+      // Act / Assess
+      await expect(loader.get({ deadline: clock.now() + 60_000 })).rejects.toThrow('SECRET_FETCH_TIMEOUT: Secrets Manager did not answer within 250 ms');
+    });
+
+    it('aborts the SDK call itself after the call limit, not only the wait for it', async () => {
+      // Prepare
+      const { loader, client, clock } = setUp([hangs], 300_000, 200);
+
+      // Act
+      await loader.get({ deadline: clock.now() + 60_000 }).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      // Assess
+      expect(client.signals[0]?.aborted).toBe(true);
+    });
+
+    it('leaves no timer running once the secret is fetched', async () => {
+      // Prepare
+      const { loader } = setUp([ok('v1'), ok('v2'), ok('v3')]);
+      const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+      const before = timers();
+
+      // Act
+      for (let fetch = 0; fetch < 3; fetch += 1) await loader.get({ refresh: true });
+
+      // Assess: a timer of the test runner may come and go, never the three of the fetches.
+      expect(timers() - before).toBeLessThan(2);
+    });
+
+    it.each([
+      { name: 'fetches with exactly 200 ms left', left: 200, fetched: true },
+      { name: 'does not start a fetch with less than 200 ms left', left: 199, fetched: false },
+    ])('$name', async ({ left, fetched }) => {
+      // Prepare
+      const { loader, client, clock } = setUp([ok('v1')]);
+
+      // Act
+      const outcome = await loader.get({ deadline: clock.now() + left }).catch((error: unknown) => error);
+
+      // Assess
+      expect(client.requests).toHaveLength(fetched ? 1 : 0);
+      if (!fetched) expect(outcome).toMatchObject({ message: 'DEADLINE_EXCEEDED: no time left to fetch the secret from Secrets Manager', phase: 'connect' });
+    });
   });
 });

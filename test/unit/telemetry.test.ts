@@ -125,6 +125,42 @@ describe('telemetry', () => {
     expect(lines[0]).not.toHaveProperty('cert_warning');
   });
 
+  it('warns on the last day of a certificate that it expires in 0 days, not that it has expired', () => {
+    // Prepare
+    const { telemetry, lines } = setUp();
+
+    // Act
+    telemetry.logInvocation({ ...SUMMARY, certDaysToExpiry: 0 });
+
+    // Assess
+    expect(lines[0]).toMatchObject({ level: 'WARN', cert_warning: 'CERT_EXPIRES_SOON: the merchant API certificate expires in 0 days' });
+  });
+
+  it('emits no host or certificate metric for an invocation that never called WeChat Pay nor read the secret', () => {
+    // Prepare
+    const { telemetry, lines } = setUp();
+
+    // Act
+    telemetry.logInvocation({ ...SUMMARY, outcome: 'ValidationError', host: undefined, hostRole: undefined, certDaysToExpiry: undefined, attempts: 0 });
+
+    // Assess
+    expect(lines[0]).not.toHaveProperty('BackupHostCalls');
+    expect(lines[0]).not.toHaveProperty('CertDaysToExpiry');
+    expect(lines[0]).not.toHaveProperty('cert_warning');
+    expect(lines[0]).toMatchObject({ Attempts: 0, Invocations: 1 });
+  });
+
+  it('counts a call on the primary as 0 backup host calls', () => {
+    // Prepare
+    const { telemetry, lines } = setUp();
+
+    // Act
+    telemetry.logInvocation({ ...SUMMARY, hostRole: 'primary' });
+
+    // Assess
+    expect(lines[0]).toMatchObject({ BackupHostCalls: 0, host_role: 'primary' });
+  });
+
   it('says that a certificate still in use has expired', () => {
     // Prepare
     const { telemetry, lines } = setUp();

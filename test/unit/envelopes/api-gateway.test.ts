@@ -71,6 +71,7 @@ describe('envelopes/api-gateway', () => {
       },
       { name: 'a missing method on v1', version: 'api-gateway-v1' as const, changes: { httpMethod: undefined } },
       { name: 'a missing requestContext.http on v2', version: 'api-gateway-v2' as const, changes: { requestContext: {} } },
+      { name: 'a missing requestContext on v2', version: 'api-gateway-v2' as const, changes: { requestContext: undefined } },
     ])('rejects $name as METHOD_NOT_ALLOWED', ({ version, changes }) => {
       // Prepare
       const request = requestWith(version, changes);
@@ -210,6 +211,31 @@ describe('envelopes/api-gateway', () => {
       expect(error.message.startsWith('INVALID_BODY: ')).toBe(true);
     });
 
+    it.each([
+      { name: 'a GET', changes: { httpMethod: 'GET' }, message: 'METHOD_NOT_ALLOWED: only POST is allowed' },
+      { name: 'a non-string body', changes: { body: { reason: 'r' } }, message: 'INVALID_BODY: the body must be text' },
+      { name: 'bad base64', changes: { body: 'eyJ!', isBase64Encoded: true }, message: 'INVALID_BODY: the body is not valid base64' },
+      { name: 'base64 of bytes that are not UTF-8', changes: base64Body(Buffer.from([0x7b, 0xff, 0x7d])), message: 'INVALID_BODY: the body is not valid UTF-8' },
+      { name: 'a body that is not JSON', changes: { body: 'reason=r' }, message: 'INVALID_BODY: the body must be a JSON object' },
+      { name: 'a JSON array', changes: { body: '[]' }, message: 'INVALID_BODY: the body must be a JSON object' },
+      { name: 'a body over 16 KiB', changes: { body: bodyOfBytes(MAX_BODY_BYTES + 1) }, message: 'BODY_TOO_LARGE: the body must be at most 16384 bytes' },
+      {
+        name: 'another order in the body',
+        changes: jsonBody({ reason: 'r', out_order_no: 'OTHER' }),
+        message: 'OUT_ORDER_NO_MISMATCH: out_order_no in the body differs from the one in the path',
+      },
+    ])('states what is wrong with $name', ({ changes, message }) => {
+      // Prepare
+      const request = requestWith('api-gateway-v1', changes);
+
+      // Act
+      const error = thrownBy(() => commandFromApiGateway(request));
+
+      // Assess
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error.message).toBe(message);
+    });
+
     describe('body size', () => {
       it.each([
         { name: 'a plain body of exactly 16 KiB', changes: { body: bodyOfBytes(MAX_BODY_BYTES) } },
@@ -230,6 +256,7 @@ describe('envelopes/api-gateway', () => {
         { name: 'a plain body over 16 KiB in UTF-8 but not in characters', changes: jsonBody({ reason: '退'.repeat(5500) }) },
         { name: 'a base64 body one byte over 16 KiB', changes: base64Body(bodyOfBytes(MAX_BODY_BYTES + 1)) },
         { name: 'a huge base64 body', changes: { body: 'A'.repeat(1_000_000), isBase64Encoded: true } },
+        { name: 'a base64 body too long to decode, before its alphabet is checked', changes: { body: `${'A'.repeat(21_848)}!!!!`, isBase64Encoded: true } },
       ])('rejects $name as BODY_TOO_LARGE', ({ changes }) => {
         // Prepare
         const request = requestWith('api-gateway-v2', changes);

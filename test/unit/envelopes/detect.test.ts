@@ -35,6 +35,16 @@ describe('envelopes/detect', () => {
         expected: 'api-gateway-v1',
       },
       {
+        name: 'a REST event without httpMethod as direct',
+        event: { ...loadEvent('api-gateway-v1'), httpMethod: undefined },
+        expected: 'direct',
+      },
+      {
+        name: 'a REST event whose httpMethod is not a string as direct',
+        event: { ...loadEvent('api-gateway-v1'), httpMethod: 1 },
+        expected: 'direct',
+      },
+      {
         name: 'a REST event with neither resource nor path as direct',
         event: { ...loadEvent('api-gateway-v1'), resource: undefined, path: undefined },
         expected: 'direct',

@@ -158,6 +158,8 @@ describe('wechatpay/client', () => {
       // Assess
       expect(error).toBeInstanceOf(SignatureError);
       expect(error.message).toBe('SIGN_MISMATCH: the reply signature does not verify with the key in hand');
+      // A reply signed with a key not held yet (a rotation): the secret is fetched afresh once.
+      expect(isCredentialRefusal(error)).toBe(true);
     });
 
     it('throws SIGN_MISSING for an unsigned success', async () => {
@@ -166,7 +168,8 @@ describe('wechatpay/client', () => {
 
       // Assess
       expect(error).toBeInstanceOf(SignatureError);
-      expect(error).toMatchObject({ code: 'SIGN_MISSING' });
+      expect(error.message).toBe('SIGN_MISSING: a success reply carries no sign');
+      expect(isCredentialRefusal(error)).toBe(false);
     });
 
     it.each([
@@ -227,7 +230,8 @@ describe('wechatpay/client', () => {
 
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
-      expect(error).toMatchObject({ code: 'INVALID_REPLY' });
+      expect(error.message).toBe('INVALID_REPLY: the signed reply has no result_code');
+      expect(isAmbiguousRefusal(error)).toBe(true);
     });
 
     it('throws MCH_ID_MISMATCH for a verified success naming another merchant', async () => {
@@ -236,7 +240,8 @@ describe('wechatpay/client', () => {
 
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
-      expect(error).toMatchObject({ code: 'MCH_ID_MISMATCH' });
+      expect(error.message).toBe('MCH_ID_MISMATCH: the signed reply names another merchant');
+      expect(isAmbiguousRefusal(error)).toBe(true);
     });
 
     it('classifies return_code FAIL 签名错误 as a SIGNERROR credential refusal without verifying', async () => {

@@ -138,9 +138,11 @@ describe('wechatpay/outcomes', () => {
       { name: '签名错误', msg: '签名错误', code: 'SIGNERROR', credential: true },
       { name: 'sign error', msg: 'sign error', code: 'SIGNERROR', credential: true },
       { name: 'SIGN ERROR', msg: 'SIGN ERROR', code: 'SIGNERROR', credential: true },
+      { name: 'SIGNERROR', msg: 'SIGNERROR', code: 'SIGNERROR', credential: true },
       { name: 'XML格式错误', msg: 'XML格式错误', code: 'XML_FORMAT_ERROR', credential: false },
       { name: 'System Error', msg: 'System Error', code: 'SYSTEM_ERROR', credential: false },
       { name: 'system error', msg: 'system error', code: 'SYSTEM_ERROR', credential: false },
+      { name: 'SystemError', msg: 'SystemError', code: 'SYSTEM_ERROR', credential: false },
       { name: 'other text', msg: 'mch_id参数格式错误', code: 'RETURN_CODE_FAIL', credential: false },
     ])('maps return_msg "$name" to $code, not retryable', ({ msg, code, credential }) => {
       // Act
@@ -195,7 +197,7 @@ describe('wechatpay/outcomes', () => {
 
       // Assess
       expect(error).toBeInstanceOf(TransientError);
-      expect(error).toMatchObject({ code: 'INVALID_REPLY', phase: 'sent' });
+      expect(error).toMatchObject({ code: 'INVALID_REPLY', phase: 'sent', message: 'INVALID_REPLY: the reply has no return_code' });
     });
   });
 
@@ -214,7 +216,7 @@ describe('wechatpay/outcomes', () => {
 
       // Assess
       expect(error).toBeInstanceOf(TransientError);
-      expect(error).toMatchObject({ code: `HTTP_${status}`, phase: 'sent' });
+      expect(error).toMatchObject({ code: `HTTP_${status}`, phase: 'sent', message: `HTTP_${status}: WeChat Pay answered HTTP ${status}` });
       expect(flagsOf(error)).toEqual(NO_FLAGS);
     });
 
@@ -246,7 +248,9 @@ describe('wechatpay/outcomes', () => {
       // Assess
       expect(error).toBeInstanceOf(WechatPayError);
       expect(error?.code).toBe(code);
-      expect(error?.message).not.toContain('nginx');
+      expect(error?.message).toBe(
+        code === 'NO_CLIENT_CERT' ? 'NO_CLIENT_CERT: WeChat Pay received no client certificate (HTTP 400)' : 'SSL_CERT_ERROR: WeChat Pay refused the client certificate (HTTP 400)',
+      );
       expect(flagsOf(error)).toEqual({ ...NO_FLAGS, credentialRefusal: true });
     });
 
@@ -257,6 +261,10 @@ describe('wechatpay/outcomes', () => {
       { status: 301, body: '' },
       { status: 302, body: 'SSL certificate' },
       { status: 101, body: '' },
+      { status: 300, body: '' },
+      { status: 600, body: '' },
+      { status: 600, body: 'The SSL certificate error' },
+      { status: 399, body: 'The SSL certificate error' },
     ])('maps HTTP $status to a WechatPayError without flags', ({ status, body }) => {
       // Act
       const error = classifyHttpStatus(status, body);

@@ -194,6 +194,15 @@ describe('wechatpay/sign', () => {
       expect(nonces.size).toBe(100);
     });
 
+    it('draws fresh random bytes once its 4 KiB pool is used up', () => {
+      // Act: 128 nonces of 32 bytes use up one pool, at the least.
+      const nonces = Array.from({ length: 300 }, () => createNonce());
+
+      // Assess
+      expect(nonces.every((nonce) => /^[0-9A-Za-z]{32}$/.test(nonce))).toBe(true);
+      expect(new Set(nonces).size).toBe(300);
+    });
+
     it('maps bytes below 248 modulo 62 and redraws the rest', () => {
       // Prepare
       const draws = [

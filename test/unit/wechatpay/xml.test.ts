@@ -55,6 +55,14 @@ describe('wechatpay/xml', () => {
       expect((error as WechatPayError).code).toBe('XML_UNSAFE_FIELD');
       expect((error as WechatPayError).message).not.toContain('LEAK');
     });
+
+    it.each<{ name: string; fields: Record<string, string>; message: string }>([
+      { name: 'a value containing "]]>"', fields: { reason: 'a]]>b' }, message: 'XML_UNSAFE_FIELD: field reason cannot be written as XML' },
+      { name: 'a name that is not an identifier', fields: { 'a b': 'x' }, message: 'XML_UNSAFE_FIELD: field (invalid name) cannot be written as XML' },
+    ])('names the field only when its name is safe to quote: $name', ({ fields, message }) => {
+      // Act / Assess
+      expect(() => toXml(fields)).toThrow(message);
+    });
   });
 
   describe('round trip', () => {
@@ -186,6 +194,33 @@ describe('wechatpay/xml', () => {
       expect(error).toBeInstanceOf(WechatPayError);
       expect((error as WechatPayError).code).toBe(code);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it.each([
+      { name: 'an empty body', body: '', message: 'INVALID_REPLY: the reply body is empty' },
+      { name: 'a blank body', body: ' \r\n\t', message: 'INVALID_REPLY: the reply body is empty' },
+      { name: 'a foreign root', body: '<html><p>1</p></html>', message: 'INVALID_REPLY: the reply root element is not <xml>' },
+      { name: 'a DTD', body: '<!DOCTYPE xml><xml></xml>', message: 'XML_DOCTYPE_REFUSED: the reply declares a DTD or entities' },
+      { name: 'a nested field', body: '<xml><a><b>1</b></a></xml>', message: 'XML_NESTED_FIELD: the reply nests element <b> inside a field' },
+      { name: 'a forbidden field', body: '<xml><constructor>1</constructor></xml>', message: 'XML_FORBIDDEN_FIELD: the reply holds the forbidden element <constructor>' },
+      { name: 'loose text', body: '<xml>loose<a>1</a></xml>', message: 'XML_UNEXPECTED_TEXT: the reply has text outside its fields' },
+      { name: '65 fields', body: fieldsXml(65), message: 'XML_TOO_LARGE: the reply has more than 64 fields' },
+      { name: 'an overlong field', body: `<xml><a>${'x'.repeat(8193)}</a></xml>`, message: 'XML_TOO_LARGE: field a is longer than 8192 characters' },
+    ])('says what is wrong with $name, and a refused shape leaves the order state unknown', ({ body, message }) => {
+      // Act
+      const error = catchError(() => fromXml(body)) as WechatPayError | TransientError;
+
+      // Assess: a refusal of the reply's shape came after the request was processed (ambiguous).
+      expect(error.message).toBe(message);
+      expect(error.ambiguous).toBe(error instanceof WechatPayError);
+    });
+
+    it('skips processing instructions inside the root, as it skips the declaration', () => {
+      // Act
+      const fields = fromXml('<?xml version="1.0"?><xml><?render fast?><a>1</a><?end?></xml>');
+
+      // Assess
+      expect(fields).toEqual({ a: '1' });
     });
 
     it('names the field but never quotes the body', () => {
