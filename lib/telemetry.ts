@@ -1,5 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { systemClock } from './clock.js';
+import type { Clock } from './types.js';
 import { ERROR_NAMES } from './errors.js';
 
 /** The log methods the function uses; Powertools' Logger in production. */
@@ -88,6 +90,17 @@ const lineAttributes = (summary: InvocationSummary): Record<string, unknown> => 
   request_id: summary.requestId,
 });
 
+type MetricUnitValue = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+/** The metrics of one invocation: name, unit, value; a host's and a certificate's only when known. */
+const metricValues = (summary: InvocationSummary): [string, MetricUnitValue, number][] => [
+  [METRIC_NAMES.INVOCATIONS, MetricUnit.Count, 1],
+  [METRIC_NAMES.ATTEMPTS, MetricUnit.Count, summary.attempts],
+  [METRIC_NAMES.LATENCY, MetricUnit.Milliseconds, summary.latencyMs],
+  ...(summary.hostRole === undefined ? [] : [[METRIC_NAMES.BACKUP_HOST_CALLS, MetricUnit.Count, summary.hostRole === 'backup' ? 1 : 0] as [string, MetricUnitValue, number]]),
+  ...(summary.certDaysToExpiry === undefined ? [] : [[METRIC_NAMES.CERT_DAYS_TO_EXPIRY, MetricUnit.Count, summary.certDaysToExpiry] as [string, MetricUnitValue, number]]),
+];
+
 interface Telemetry {
   /** Writes the invocation's one JSON line, with its CloudWatch EMF metrics embedded in the same line. */
   logInvocation(summary: InvocationSummary): void;
@@ -102,34 +115,60 @@ interface Telemetry {
  * invocation" holds; that line is also the certificate-expiry warning (level WARN, `cert_warning`)
  * from 30 days before expiry.
  */
-const createTelemetry = (options: { logger: Log; metrics: Metrics; serviceName?: string; writeLine?: (line: string) => void }): Telemetry => {
+const createTelemetry = (options: {
+  logger: Log;
+  metrics: Metrics;
+  serviceName?: string;
+  writeLine?: (line: string) => void;
+  /** The metrics' `Timestamp` (STYLE §6). */
+  clock?: Clock;
+}): Telemetry => {
   const { logger, metrics } = options;
+  const clock = options.clock ?? systemClock;
   const writeLine = options.writeLine ?? ((line: string) => process.stdout.write(`${line}\n`));
+  /** Per set of metrics present: the EMF directives Powertools Metrics wrote for it, with the set without `Outcome`. */
+  const directives = new Map<string, readonly unknown[]>();
 
-  const embeddedMetrics = (summary: InvocationSummary): Record<string, unknown> => {
-    metrics.addDimension(OUTCOME_DIMENSION, summary.outcome === 'success' ? 'Success' : summary.outcome);
-    metrics.addMetric(METRIC_NAMES.INVOCATIONS, MetricUnit.Count, 1);
-    metrics.addMetric(METRIC_NAMES.ATTEMPTS, MetricUnit.Count, summary.attempts);
-    metrics.addMetric(METRIC_NAMES.LATENCY, MetricUnit.Milliseconds, summary.latencyMs);
-    if (summary.hostRole !== undefined) {
-      metrics.addMetric(METRIC_NAMES.BACKUP_HOST_CALLS, MetricUnit.Count, summary.hostRole === 'backup' ? 1 : 0);
-    }
-    if (summary.certDaysToExpiry !== undefined) {
-      metrics.addMetric(METRIC_NAMES.CERT_DAYS_TO_EXPIRY, MetricUnit.Count, summary.certDaysToExpiry);
-    }
-    // The `service` dimension's value is already the logger's own `service` key (same name, same
-    // value); passing it again would make the logger drop it with a warning line of its own.
-    const { service: _service, ...emf } = metrics.serializeMetrics() as unknown as Record<string, unknown>;
+  /**
+   * The EMF directives (namespace, dimension sets, metric names and units) for a summary's set of
+   * metrics. Powertools Metrics writes them the first time a set is seen (at most four sets:
+   * with or without a host, with or without a certificate); every later line reuses them and sets
+   * only the values, which saves its per-call bookkeeping (docs/performance.md).
+   */
+  const directivesFor = (summary: InvocationSummary): readonly unknown[] => {
+    const key = `${String(summary.hostRole !== undefined)}:${String(summary.certDaysToExpiry !== undefined)}`;
+    const known = directives.get(key);
+    if (known !== undefined) return known;
+    metrics.addDimension(OUTCOME_DIMENSION, 'Success');
+    for (const [name, unit, value] of metricValues(summary)) metrics.addMetric(name, unit, value);
+    const serialized = metrics.serializeMetrics() as unknown as { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } };
     metrics.clearMetrics();
     metrics.clearDimensions();
+    const written = serialized._aws.CloudWatchMetrics;
     // The same values again without `Outcome`: one more dimension set in the same directive.
-    for (const directive of (emf._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] }).CloudWatchMetrics) {
+    for (const directive of written) {
       const [withOutcome] = directive.Dimensions;
       // Stryker disable next-line ConditionalExpression: the Outcome dimension is always set, so the first set always exists
       if (withOutcome !== undefined) {
         directive.Dimensions.push(withOutcome.filter((name) => name !== OUTCOME_DIMENSION));
       }
     }
+    directives.set(key, written);
+    return written;
+  };
+
+  /**
+   * The line's EMF block, as Powertools Metrics serializes it: `_aws`, then the `Outcome`
+   * dimension's value, then each metric's value. The `service` dimension's value is already the
+   * logger's own `service` key (same name, same value); written twice, the logger would drop it
+   * with a warning line of its own.
+   */
+  const embeddedMetrics = (summary: InvocationSummary): Record<string, unknown> => {
+    const emf: Record<string, unknown> = {
+      _aws: { Timestamp: clock.now(), CloudWatchMetrics: directivesFor(summary) },
+      [OUTCOME_DIMENSION]: summary.outcome === 'success' ? 'Success' : summary.outcome,
+    };
+    for (const [name, , value] of metricValues(summary)) emf[name] = value;
     return emf;
   };
 

@@ -1,7 +1,8 @@
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { describe, expect, it } from 'vitest';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { describe, expect, it, vi } from 'vitest';
 import { createTelemetry, METRIC_NAMES } from '../../lib/telemetry.js';
 import type { InvocationSummary } from '../../lib/telemetry.js';
+import { createFakeClock } from '../helpers/fake-deps.js';
 
 const SUMMARY: InvocationSummary = {
   envelope: 'direct',
@@ -214,5 +215,69 @@ describe('telemetry under POWERTOOLS_LOG_LEVEL', () => {
     expect(written).toEqual([]);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'ERROR', [METRIC_NAMES.INVOCATIONS]: 1, out_order_no: SUMMARY.outOrderNo });
+  });
+});
+
+describe('telemetry: the embedded metrics', () => {
+  /** What Powertools Metrics serializes for one summary, set up afresh for it: the reference. */
+  const serializedByPowertools = (summary: InvocationSummary, timestamp: number): Record<string, unknown> => {
+    const metrics = new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' });
+    metrics.setTimestamp(timestamp);
+    metrics.addDimension('Outcome', summary.outcome === 'success' ? 'Success' : summary.outcome);
+    metrics.addMetric('Invocations', MetricUnit.Count, 1);
+    metrics.addMetric('Attempts', MetricUnit.Count, summary.attempts);
+    metrics.addMetric('Latency', MetricUnit.Milliseconds, summary.latencyMs);
+    if (summary.hostRole !== undefined) metrics.addMetric('BackupHostCalls', MetricUnit.Count, summary.hostRole === 'backup' ? 1 : 0);
+    if (summary.certDaysToExpiry !== undefined) metrics.addMetric('CertDaysToExpiry', MetricUnit.Count, summary.certDaysToExpiry);
+    const { service: _service, ...emf } = metrics.serializeMetrics() as unknown as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } };
+    for (const directive of emf._aws.CloudWatchMetrics) directive.Dimensions.push(['service']);
+    return emf;
+  };
+
+  const summaries: InvocationSummary[] = [
+    SUMMARY,
+    { ...SUMMARY, outcome: 'OrderStateError', attempts: 2, latencyMs: 7, hostRole: 'backup' },
+    { ...SUMMARY, outcome: 'ConfigError', host: undefined, hostRole: undefined, attempts: 0, certDaysToExpiry: undefined },
+    { ...SUMMARY, outcome: 'TransientError', attempts: 4, certDaysToExpiry: undefined },
+    { ...SUMMARY, outcome: 'ValidationError', host: undefined, hostRole: undefined, attempts: 0, certDaysToExpiry: -3 },
+    { ...SUMMARY, latencyMs: 913, hostRole: 'backup', certDaysToExpiry: 12 },
+    { ...SUMMARY, outcome: 'InternalError', host: undefined, hostRole: undefined, certDaysToExpiry: undefined },
+  ];
+
+  it('writes, line after line, the metrics Powertools Metrics serializes for each summary, with its timestamp from the clock', () => {
+    // Prepare
+    const lines: Record<string, unknown>[] = [];
+    const clock = createFakeClock();
+    const record = (_message: string, attributes: Record<string, unknown>) => lines.push(attributes);
+    const telemetry = createTelemetry({ logger: { info: record, warn: record, error: record }, metrics: new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' }), clock });
+    const expected: Record<string, unknown>[] = [];
+
+    // Act
+    for (const summary of [...summaries, ...[...summaries].reverse()]) {
+      clock.advance(1000);
+      expected.push(serializedByPowertools(summary, clock.now()));
+      telemetry.logInvocation(summary);
+    }
+
+    // Assess
+    expect(lines).toHaveLength(expected.length);
+    lines.forEach((line, index) => {
+      const emf = Object.fromEntries(Object.entries(line).filter(([key]) => key in (expected[index] ?? {})));
+      expect(JSON.stringify(emf)).toBe(JSON.stringify(expected[index]));
+    });
+  });
+
+  it('asks Powertools Metrics to serialize each set of metrics once, then reuses its directives', () => {
+    // Prepare
+    const metrics = new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' });
+    const serialize = vi.spyOn(metrics, 'serializeMetrics');
+    const record = () => undefined;
+    const telemetry = createTelemetry({ logger: { info: record, warn: record, error: record }, metrics });
+
+    // Act
+    for (let round = 0; round < 5; round += 1) for (const summary of summaries) telemetry.logInvocation(summary);
+
+    // Assess: four sets (with or without a host, with or without a certificate).
+    expect(serialize).toHaveBeenCalledTimes(4);
   });
 });
