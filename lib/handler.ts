@@ -3,6 +3,7 @@ import type { CancelResult, CancelTrace } from './cancel-bill.js';
 import { parseCommand } from './command.js';
 import type { Config } from './config.js';
 import type { Setup } from './deps.js';
+import type { HostRole } from './host-selector.js';
 import { answersOverHttp, detectEnvelope, rawCommandOf, toApiGatewayResponse } from './envelopes/index.js';
 import { isAppError } from './errors.js';
 import { FIELD_RULES } from './fields.js';
@@ -65,9 +66,9 @@ const deadlineOf = (started: number, context: InvocationContext | undefined, con
  */
 const createHandler = (setup: Setup) => {
   const { clock, telemetry } = setup;
-  const hostNames =
+  const hostNames: Partial<Record<HostRole, string>> =
     'error' in setup
-      ? undefined
+      ? {}
       : {
           primary: new URL(setup.config.baseUrl).host,
           backup: setup.config.backupBaseUrl === undefined ? undefined : new URL(setup.config.backupBaseUrl).host,
@@ -105,14 +106,13 @@ const createHandler = (setup: Setup) => {
       outcome: name,
       attributes,
       attempts: trace.attempts,
-      // Stryker disable next-line ConditionalExpression,OptionalChaining: without an attempt, no host name either way; hostNames is missing only with a setup error, when no attempt is made
-      host: trace.host === undefined ? undefined : hostNames?.[trace.host],
+      host: trace.host && hostNames[trace.host],
       hostRole: trace.host,
       secretRefreshed: trace.secretRefreshed,
       // The key or certificate was refused again after the fresh fetch: changed in the merchant
       // platform but not in the secret. A refusal only ends an invocation after that fetch (call.ts),
       // so dropping either of the first two conditions changes nothing.
-      // Stryker disable next-line ConditionalExpression,LogicalOperator: see above
+      // Stryker disable next-line LogicalOperator: see above
       credentialsRefused: trace.secretRefreshed && 'error' in outcome && isCredentialRefusal(outcome.error),
       latencyMs: finished - started,
       requestId: context?.awsRequestId,

@@ -139,8 +139,10 @@ const toTransportError = (error: unknown, phase: FailurePhase, host: string): Er
 const readBody = (response: IncomingMessage, maxBytes: number, host: string): Promise<string> =>
   new Promise((resolve, reject) => {
     const status = response.statusCode ?? 0;
-    // Stryker disable next-line ConditionalExpression: a final status is never below 200 (Node reads 1xx as interim)
-    const strict = status >= 200 && status < 300;
+    const strict =
+      status < 300 &&
+      // Stryker disable next-line ConditionalExpression: a final status is never below 200 (Node reads 1xx as interim)
+      status >= 200;
     const chunks: Buffer[] = [];
     let size = 0;
     const finish = (): void => {
@@ -167,8 +169,8 @@ const readBody = (response: IncomingMessage, maxBytes: number, host: string): Pr
         response.destroy(new WechatPayError('REPLY_TOO_LARGE', `${host} sent a reply over ${maxBytes} bytes`, { ambiguous: true }));
         return;
       }
-      // Stryker disable next-line ArithmeticOperator: Buffer.concat in finish() cuts the body to the cap as well
-      chunks.push(chunk.subarray(0, chunk.length - (size - maxBytes)));
+      // finish() cuts the body to the cap.
+      chunks.push(chunk);
       // Settle first: destroying emits 'aborted' at once, and this reply is classified by its status.
       finish();
       response.destroy();
@@ -196,17 +198,14 @@ const createHttpsTransport = (options: TransportOptions): HttpsTransport & { clo
   const agents = new Map<string, { agent: Agent; retire: () => void }>();
   const targets = new Map<string, Target>();
 
-  const targetOf = (url: string): Target => {
-    let target = targets.get(url);
-    // Stryker disable next-line ConditionalExpression: a cache of parsed URLs; a miss only parses again
-    if (target === undefined) {
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: as above, the cap only bounds the cache
-      if (targets.size >= MAX_TARGETS) targets.clear();
-      target = parseTarget(url);
-      targets.set(url, target);
-    }
+  const parseAndKeep = (url: string): Target => {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: the cap only bounds a cache of parsed URLs; clearing it sooner or never only parses again
+    if (targets.size >= MAX_TARGETS) targets.clear();
+    const target = parseTarget(url);
+    targets.set(url, target);
     return target;
   };
+  const targetOf = (url: string): Target => targets.get(url) ?? parseAndKeep(url);
 
   /** The Agent of this credential version, its pooled sockets past the retirement age closed. */
   const agentFor = (credentials: HttpsRequest['credentials']): Agent => {

@@ -145,14 +145,9 @@ const createTelemetry = (options: {
     metrics.clearMetrics();
     metrics.clearDimensions();
     const written = serialized._aws.CloudWatchMetrics;
-    // The same values again without `Outcome`: one more dimension set in the same directive.
-    for (const directive of written) {
-      const [withOutcome] = directive.Dimensions;
-      // Stryker disable next-line ConditionalExpression: the Outcome dimension is always set, so the first set always exists
-      if (withOutcome !== undefined) {
-        directive.Dimensions.push(withOutcome.filter((name) => name !== OUTCOME_DIMENSION));
-      }
-    }
+    // The same values again without `Outcome`: one more dimension set in the same directive (it
+    // holds one set so far, with `Outcome`).
+    for (const directive of written) directive.Dimensions.push(directive.Dimensions.flat().filter((name) => name !== OUTCOME_DIMENSION));
     directives.set(key, written);
     return written;
   };

@@ -86,7 +86,6 @@ const UNKNOWN_REFUSAL = outcome(WechatPayError, { ambiguous: true });
 const ERR_CODE_TOKEN = /^[A-Z][A-Z0-9_]{0,63}$/;
 const MAX_SERVER_TEXT = 120;
 /** Control and format characters, a run of them made one blank by sanitize(). */
-// Stryker disable next-line Regex: one blank per character or per run comes to the same, as sanitize() squeezes blanks next
 const CONTROL_CHARACTERS = /[\p{Cc}\p{Cf}]+/gu;
 
 /** Server text is not secret, but it is untrusted: no control characters, bounded length. */
@@ -122,7 +121,6 @@ const classifyHttpStatus = (status: number, body: string): AppError | undefined 
   }
   if (
     status >= 400 &&
-    // Stryker disable next-line EqualityOperator: 500 itself was answered above
     status < 500 &&
     /SSL certificate/i.test(body)
   ) {
