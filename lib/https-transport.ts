@@ -56,10 +56,12 @@ const createAgent = (credentials: Pick<MerchantCredentials, 'tls'>): Agent => {
   // No idle `timeout`: that is a timer, and a frozen container runs none (see SOCKET_RETIREMENT_MS).
   return new Agent({
     keepAlive: true,
+    // The most recently used connection first: the one least likely to be past its retirement age.
+    // Stryker disable next-line StringLiteral: Node's Agent takes an empty scheduling as its default, which is 'lifo'
     scheduling: 'lifo',
-    // No `ca`: trust comes from Node's default store plus NODE_EXTRA_CA_CERTS only.
+    // No `ca`: trust comes from Node's default store plus NODE_EXTRA_CA_CERTS only. The context
+    // sets the minimum version: Node ignores the TLS options beside a `secureContext`.
     secureContext: createSecureContext({ minVersion: 'TLSv1.2', ...identity }),
-    minVersion: 'TLSv1.2',
     // Explicit, so NODE_TLS_REJECT_UNAUTHORIZED cannot weaken it.
     rejectUnauthorized: true,
   });
@@ -78,6 +80,7 @@ const retireIdleSockets = (agent: Agent, clock: Pick<Clock, 'now'>, maxIdleMs: n
   return () => {
     const now = clock.now();
     for (const name in agent.freeSockets) {
+      // Stryker disable next-line ArrayDeclaration: the Agent lists only the names that have a pool
       for (const socket of agent.freeSockets[name] ?? []) {
         if (now - (releasedAt.get(socket) ?? now) > maxIdleMs) socket.destroy();
       }
@@ -237,7 +240,13 @@ const createHttpsTransport = (options: TransportOptions): HttpsTransport & { clo
         // A keep-alive connection the server had already closed (idle timeout, or a Lambda thaw),
         // and nothing of the reply arrived. The same bytes are never sent twice (a server may
         // refuse a repeated nonce_str): the caller signs a new request and sends that instead.
-        if (req.reusedSocket && !answered && timeoutError === undefined && STALE_SOCKET_CODES.has(codeOf(error))) {
+        if (
+          req.reusedSocket &&
+          !answered &&
+          // Stryker disable next-line ConditionalExpression: a timeout destroys the request with its own error, whose code is no stale-socket code
+          timeoutError === undefined &&
+          STALE_SOCKET_CODES.has(codeOf(error))
+        ) {
           reject(new TransientError(STALE_CONNECTION, `the kept-alive connection to ${host} was closed (${codeOf(error)})`, { cause: error, phase: 'sent' }));
           return;
         }
@@ -261,8 +270,8 @@ const createHttpsTransport = (options: TransportOptions): HttpsTransport & { clo
           phase = 'sent';
           return;
         }
+        // Cleared once the TLS handshake is done, or when the request closes.
         connectTimer = setTimeout(() => {
-          if (phase !== 'connect') return;
           timeoutError = new TransientError('CONNECT_TIMEOUT', `cannot connect to ${host} within ${connectTimeoutMs} ms`, { phase });
           req.destroy(timeoutError);
         }, Math.min(connectTimeoutMs, input.timeoutMs));

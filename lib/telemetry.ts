@@ -13,14 +13,17 @@ interface Log {
   getLevelName?(): string;
 }
 
-/** Powertools' level names, least severe first: a line is written when its level is at or above the configured one. */
-const LEVEL_ORDER = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
+/** The rank of each level the function writes its line at. */
+const LINE_RANK = { info: 0, warn: 1, error: 2 } as const;
+/**
+ * Powertools' configured levels (`POWERTOOLS_LOG_LEVEL`) that hold back some of those lines: the
+ * least rank they let through. TRACE, DEBUG and INFO (or none) let every line through.
+ */
+const LEAST_RANK_WRITTEN: Readonly<Record<string, number>> = { WARN: 1, ERROR: 2, CRITICAL: 3, SILENT: 3 };
 
 /** True when a `level` line passes the logger's configured level. */
-const isWritten = (logger: Log, level: 'info' | 'warn' | 'error'): boolean => {
-  const configured = LEVEL_ORDER.indexOf(logger.getLevelName?.().toUpperCase() ?? 'TRACE');
-  return configured <= LEVEL_ORDER.indexOf(level.toUpperCase());
-};
+const isWritten = (logger: Log, level: keyof typeof LINE_RANK): boolean =>
+  LINE_RANK[level] >= (LEAST_RANK_WRITTEN[String(logger.getLevelName?.()).toUpperCase()] ?? 0);
 
 /** What one invocation did, for its single log line and its metrics. */
 type InvocationSummary = Readonly<{
@@ -90,15 +93,16 @@ const lineAttributes = (summary: InvocationSummary): Record<string, unknown> => 
   request_id: summary.requestId,
 });
 
-type MetricUnitValue = (typeof MetricUnit)[keyof typeof MetricUnit];
+/** One metric of an invocation: name, unit, value. */
+type MetricValue = [string, (typeof MetricUnit)[keyof typeof MetricUnit], number];
 
-/** The metrics of one invocation: name, unit, value; a host's and a certificate's only when known. */
-const metricValues = (summary: InvocationSummary): [string, MetricUnitValue, number][] => [
+/** The metrics of one invocation; a host's and a certificate's only when known. */
+const metricValues = (summary: InvocationSummary): MetricValue[] => [
   [METRIC_NAMES.INVOCATIONS, MetricUnit.Count, 1],
   [METRIC_NAMES.ATTEMPTS, MetricUnit.Count, summary.attempts],
   [METRIC_NAMES.LATENCY, MetricUnit.Milliseconds, summary.latencyMs],
-  ...(summary.hostRole === undefined ? [] : [[METRIC_NAMES.BACKUP_HOST_CALLS, MetricUnit.Count, summary.hostRole === 'backup' ? 1 : 0] as [string, MetricUnitValue, number]]),
-  ...(summary.certDaysToExpiry === undefined ? [] : [[METRIC_NAMES.CERT_DAYS_TO_EXPIRY, MetricUnit.Count, summary.certDaysToExpiry] as [string, MetricUnitValue, number]]),
+  ...(summary.hostRole === undefined ? [] : [[METRIC_NAMES.BACKUP_HOST_CALLS, MetricUnit.Count, summary.hostRole === 'backup' ? 1 : 0] as MetricValue]),
+  ...(summary.certDaysToExpiry === undefined ? [] : [[METRIC_NAMES.CERT_DAYS_TO_EXPIRY, MetricUnit.Count, summary.certDaysToExpiry] as MetricValue]),
 ];
 
 interface Telemetry {
@@ -135,12 +139,13 @@ const createTelemetry = (options: {
    * with or without a host, with or without a certificate); every later line reuses them and sets
    * only the values, which saves its per-call bookkeeping (docs/performance.md).
    */
-  const directivesFor = (summary: InvocationSummary): readonly unknown[] => {
-    const key = `${String(summary.hostRole !== undefined)}:${String(summary.certDaysToExpiry !== undefined)}`;
-    const known = directives.get(key);
-    if (known !== undefined) return known;
+  const directivesFor = (values: readonly MetricValue[]): readonly unknown[] =>
+    directives.get(values.map(([name]) => name).join()) ?? writeDirectives(values);
+
+  /** Powertools Metrics' directives for a new set of metrics, kept for every later line with the same set. */
+  const writeDirectives = (values: readonly MetricValue[]): readonly unknown[] => {
     metrics.addDimension(OUTCOME_DIMENSION, 'Success');
-    for (const [name, unit, value] of metricValues(summary)) metrics.addMetric(name, unit, value);
+    for (const [name, unit, value] of values) metrics.addMetric(name, unit, value);
     const serialized = metrics.serializeMetrics() as unknown as { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } };
     metrics.clearMetrics();
     metrics.clearDimensions();
@@ -148,7 +153,7 @@ const createTelemetry = (options: {
     // The same values again without `Outcome`: one more dimension set in the same directive (it
     // holds one set so far, with `Outcome`).
     for (const directive of written) directive.Dimensions.push(directive.Dimensions.flat().filter((name) => name !== OUTCOME_DIMENSION));
-    directives.set(key, written);
+    directives.set(values.map(([name]) => name).join(), written);
     return written;
   };
 
@@ -159,11 +164,12 @@ const createTelemetry = (options: {
    * with a warning line of its own.
    */
   const embeddedMetrics = (summary: InvocationSummary): Record<string, unknown> => {
+    const values = metricValues(summary);
     const emf: Record<string, unknown> = {
-      _aws: { Timestamp: clock.now(), CloudWatchMetrics: directivesFor(summary) },
+      _aws: { Timestamp: clock.now(), CloudWatchMetrics: directivesFor(values) },
       [OUTCOME_DIMENSION]: summary.outcome === 'success' ? 'Success' : summary.outcome,
     };
-    for (const [name, , value] of metricValues(summary)) emf[name] = value;
+    for (const [name, , value] of values) emf[name] = value;
     return emf;
   };
 

@@ -447,13 +447,13 @@ describe('cancel-bill', () => {
   it('moves at once only after a connection failure, not after a sent request failed while another invocation moved the hosts', async () => {
     // Prepare: during this attempt on the primary, another invocation in the container fails to
     // connect to it, so new attempts go to the backup; this attempt's own failure came after the send.
-    let selector: ReturnType<typeof setUp>['hosts'] | undefined;
+    const other: { selector?: ReturnType<typeof setUp>['hosts'] } = {};
     const failsAfterOtherMoved = () => {
-      selector?.reportConnectFailure('primary');
+      other.selector?.reportConnectFailure('primary');
       return systemError();
     };
     const scripted = setUp({ cancel: [failsAfterOtherMoved, REVOKED_REPLY] });
-    selector = scripted.hosts;
+    other.selector = scripted.hosts;
 
     // Act
     await scripted.run();

@@ -175,18 +175,81 @@ describe('telemetry', () => {
 });
 
 describe('telemetry under POWERTOOLS_LOG_LEVEL', () => {
-  const setUpAt = (levelName: string) => {
+  const setUpAt = (levelName: string, serviceName = 'cancel-bill') => {
     const lines: Record<string, unknown>[] = [];
     const written: string[] = [];
     const record = (level: string) => (message: string, attributes: Record<string, unknown>) => lines.push({ level, message, ...attributes });
     const telemetry = createTelemetry({
       logger: { info: record('INFO'), warn: record('WARN'), error: record('ERROR'), getLevelName: () => levelName },
-      metrics: new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' }),
-      serviceName: 'cancel-bill',
+      metrics: new Metrics({ namespace: 'CancelBill', serviceName }),
+      serviceName,
       writeLine: (line) => written.push(line),
     });
     return { telemetry, lines, written };
   };
+
+  const AT_EACH_LEVEL = [
+    { outcome: 'success', line: 'INFO' },
+    { outcome: 'OrderStateError', line: 'WARN' },
+    { outcome: 'TransientError', line: 'ERROR' },
+  ];
+
+  it.each([
+    { configured: 'TRACE', written: ['INFO', 'WARN', 'ERROR'] },
+    { configured: 'DEBUG', written: ['INFO', 'WARN', 'ERROR'] },
+    { configured: 'INFO', written: ['INFO', 'WARN', 'ERROR'] },
+    { configured: 'WARN', written: ['WARN', 'ERROR'] },
+    { configured: 'ERROR', written: ['ERROR'] },
+    { configured: 'CRITICAL', written: [] },
+    { configured: 'SILENT', written: [] },
+  ])('under $configured writes the lines at $written in full, and only the metrics of the others', ({ configured, written: levels }) => {
+    // Prepare
+    const { telemetry, lines, written } = setUpAt(configured);
+
+    // Act
+    for (const { outcome } of AT_EACH_LEVEL) telemetry.logInvocation({ ...SUMMARY, outcome });
+
+    // Assess
+    expect(lines.map((line) => line.level)).toEqual(levels);
+    expect(written.map((line) => (JSON.parse(line) as { Outcome: string }).Outcome)).toEqual(
+      AT_EACH_LEVEL.filter(({ line }) => !levels.includes(line)).map(({ outcome }) => (outcome === 'success' ? 'Success' : outcome)),
+    );
+  });
+
+  it('names the configured service in the metrics written alone', () => {
+    // Prepare
+    const { telemetry, written } = setUpAt('SILENT', 'rentals-cancel');
+
+    // Act
+    telemetry.logInvocation(SUMMARY);
+
+    // Assess
+    expect(JSON.parse(written[0] ?? '{}')).toMatchObject({ service: 'rentals-cancel' });
+  });
+
+  it('writes the metrics held back by the level to stdout as one line, service cancel-bill by default', () => {
+    // Prepare
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const telemetry = createTelemetry({
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined, getLevelName: () => 'SILENT' },
+      metrics: new Metrics({ namespace: 'CancelBill', serviceName: 'cancel-bill' }),
+    });
+
+    // Act
+    let calls: unknown[][];
+    try {
+      telemetry.logInvocation(SUMMARY);
+    } finally {
+      calls = [...stdout.mock.calls];
+      stdout.mockRestore();
+    }
+
+    // Assess
+    expect(calls).toHaveLength(1);
+    const [text] = calls[0] ?? [];
+    expect(String(text).endsWith('}\n')).toBe(true);
+    expect(JSON.parse(String(text))).toMatchObject({ service: 'cancel-bill', Outcome: 'Success', [METRIC_NAMES.INVOCATIONS]: 1 });
+  });
 
   it('writes the metrics of a line the configured level filters out, alone, so counts and latency never depend on the level', () => {
     // Prepare
