@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CancelTrace } from '../../lib/cancel-bill.js';
 import { systemClock } from '../../lib/clock.js';
@@ -9,6 +12,7 @@ import type { Telemetry } from '../../lib/telemetry.js';
 import type { HttpsRequest, HttpsResponse } from '../../lib/types.js';
 import { createFakeClock, FAKE_NONCE, fakeCredentials, fakeDeps } from '../helpers/fake-deps.js';
 import { signedReplyXml } from '../helpers/reply-xml.js';
+import { generateCerts } from '../sandbox/certs.js';
 
 const COMMAND = {
   out_order_no: '1234323JKHDFE1243252',
@@ -102,6 +106,28 @@ describe('deps', () => {
       expect(deps.nonce()).toMatch(/^[0-9A-Za-z]{32}$/);
       expect(deps.nonce()).not.toBe(deps.nonce());
       expect(typeof deps.transport.request).toBe('function');
+    });
+
+    it('gives the transport the clock, so it can judge a pooled connection\'s idle age on every later request', async () => {
+      // Prepare: a real client identity, and a local port where nothing listens.
+      const dir = await mkdtemp(join(tmpdir(), 'deps-unit-'));
+      try {
+        const { clients } = await generateCerts(dir);
+        const deps = createDefaultDeps(readConfig({ WECHATPAY_SECRET_ID: 'wechatpay/1230000109' }));
+        const credentials = fakeCredentials({ tls: { kind: 'pem', cert: clients.merchant.certPem, key: clients.merchant.keyPem } });
+        const send = () => deps.transport.request({ url: 'https://127.0.0.1:1/wxv/cancelbill', body: '<xml></xml>', headers: {}, timeoutMs: 2000, credentials });
+
+        // Act: the second request on the same credentials checks the pool's idle ages first.
+        const first = await send().catch((error: unknown) => error);
+        const second = await send().catch((error: unknown) => error);
+
+        // Assess
+        expect(first).toBeInstanceOf(TransientError);
+        expect(second).toBeInstanceOf(TransientError);
+        expect(second).toMatchObject({ code: 'CONNECTION_REFUSED' });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('gives the secrets loader the clock, so a fetch that cannot fit before the deadline is never started', async () => {

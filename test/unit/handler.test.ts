@@ -252,6 +252,21 @@ describe('handler', () => {
     expect(JSON.stringify(lines)).not.toContain('foreign message');
   });
 
+  it('answers an API Gateway body that is not JSON with 400 INVALID_BODY, logged with its code, and sends nothing', async () => {
+    // Prepare
+    const { handler, lines, requests } = setUp();
+    const event = { ...loadEvent('api-gateway-v1'), body: '{"out_order_no": ', isBase64Encoded: false };
+
+    // Act
+    const response = (await handler(event, CONTEXT)) as { statusCode: number; body: string };
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body)).toMatchObject({ error: 'ValidationError', code: 'INVALID_BODY' });
+    expect(lines).toEqual([expect.objectContaining({ error_name: 'ValidationError', error_code: 'INVALID_BODY' })]);
+    expect(requests).toEqual([]);
+  });
+
   it('answers API Gateway with a generic 500 for a foreign error, never its message', async () => {
     // Prepare
     const failing = {

@@ -90,6 +90,31 @@ describe('secrets', () => {
     expect(client.requests).toHaveLength(2);
   });
 
+  it.each([
+    { name: 'less than the least fetch time (200 ms) is left', spentMs: 4801, retried: false },
+    { name: 'exactly the least fetch time is left', spentMs: 4800, retried: true },
+  ])('tries the fetch it joined again on its own only while its budget allows: $name', async ({ spentMs, retried }) => {
+    // Prepare: the shared fetch takes `spentMs` of the joined caller's 5,000 ms, then fails transiently.
+    const timing: { clock?: ReturnType<typeof setUp>['clock'] } = {};
+    const { clock, client, loader } = setUp([
+      async () => {
+        await delay(5);
+        timing.clock?.advance(spentMs);
+        throw sdkError('InternalServiceError', 'server', 500);
+      },
+      ok('v2'),
+    ]);
+    timing.clock = clock;
+    const deadline = clock.now() + 5000;
+
+    // Act
+    const [, joined] = await Promise.allSettled([loader.get({ deadline }), loader.get({ deadline })]);
+
+    // Assess
+    expect(client.requests).toHaveLength(retried ? 2 : 1);
+    expect(joined.status).toBe(retried ? 'fulfilled' : 'rejected');
+  });
+
   it('fetches lazily, then serves the cache until the TTL ends', async () => {
     // Prepare
     const { clock, client, loader } = setUp([ok('v1'), ok('v2')], 1000);
