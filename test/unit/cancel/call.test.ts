@@ -68,6 +68,7 @@ describe('cancel/call', () => {
 
     it.each([
       { name: 'exactly the minimum attempt (250 ms) is left beside the reserve', reserve: 9000 - 250, unseen: true, sent: true },
+      { name: 'exactly the minimum attempt is left beside the reserve, with nothing yet to reconcile (the reserve is kept)', reserve: 9000 - 250, unseen: false, sent: true },
       { name: 'less than the minimum attempt is left beside the reserve once a send is unseen', reserve: 9000 - 249, unseen: true, sent: false },
     ])('sends only when the attempt fits: $name', async ({ reserve, unseen, sent }) => {
       // Prepare

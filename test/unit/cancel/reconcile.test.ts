@@ -251,6 +251,20 @@ describe('cancel/reconcile', () => {
         cause,
       });
     });
+
+    it('keeps the answer retryable when the query fails with a refusal of something else than the credentials after the fresh fetch of the secret', async () => {
+      // Prepare
+      const cause = new WechatPayError('NOAUTH', 'no');
+      const { session } = await openScriptedSession({ 'wxv/queryrentbill': [cause] });
+      session.trace.secretRefreshed = true;
+
+      // Act
+      const error = await reconcile(session, COMMAND, jitter, AFTER).catch((caught: unknown) => caught as TransientError);
+
+      // Assess
+      expect(error).toBeInstanceOf(TransientError);
+      expect(error).toMatchObject({ code: 'ORDER_STATE_UNKNOWN', cause });
+    });
   });
 
   describe('isRefusal', () => {
