@@ -116,7 +116,8 @@ describe('batch/handler', () => {
     { name: 'an unknown step', event: { step: 'cancel', execution: 'e1' }, step: 'cancel', execution: 'e1' },
     { name: 'a step that is not a string', event: { step: 42, execution: 'e1' }, step: undefined, execution: 'e1' },
     { name: 'an execution that is not a string', event: { step: 'cancel', execution: 7 }, step: 'cancel', execution: undefined },
-    { name: 'no event', event: null, step: undefined, execution: undefined },
+    { name: 'a null event', event: null, step: undefined, execution: undefined },
+    { name: 'no event at all', event: undefined, step: undefined, execution: undefined },
     { name: 'an event that is a string', event: 'prepare', step: undefined, execution: undefined },
   ])('logs the refusal of $name with only a string step and execution', async ({ event, step, execution }) => {
     // Prepare
