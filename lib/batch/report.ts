@@ -62,7 +62,6 @@ const parseJson = (text: string | undefined): unknown => {
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as unknown;
-    // Stryker disable next-line BlockStatement: an empty catch block falls through to the same undefined
   } catch {
     return undefined;
   }

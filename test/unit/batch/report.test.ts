@@ -107,6 +107,7 @@ describe('batch/report', () => {
       { cause: lambdaCause('TransientError', 'SYSTEMERROR: 系统超时'), code: 'SYSTEMERROR', message: 'SYSTEMERROR: 系统超时' },
       { cause: 'Lambda.ServiceException (Service: AWSLambda; Status Code: 500)', code: '', message: 'Lambda.ServiceException (Service: AWSLambda; Status Code: 500)' },
       { cause: lambdaCause('Sandbox.Timedout', 'RequestId: 1 Error: Task timed out after 29.00 seconds'), code: '', message: 'RequestId: 1 Error: Task timed out after 29.00 seconds' },
+      { cause: lambdaCause('Error', 'upstream said SYSTEMERROR: busy'), code: '', message: 'upstream said SYSTEMERROR: busy' },
       { cause: undefined, code: '', message: '' },
     ])('reads code $code from a cause', ({ cause, code, message }) => {
       // Assess
@@ -295,6 +296,33 @@ describe('batch/report', () => {
       expect(error).toBeInstanceOf(BatchResultsError);
       expect(error).toMatchObject({ code: 'RESULTS_UNREADABLE', message: `RESULTS_UNREADABLE: ${message}` });
       expect(store.writes).toEqual([]);
+    });
+
+    it('reads the items up to 256 MiB, the manifest up to 16 MiB and each result file up to 1 GiB', async () => {
+      // Prepare
+      const memory = createMemoryStore('batch-bucket', {
+        'results/e1/items.json': JSON.stringify([A1]),
+        'results/e1/r/manifest.json': manifest(['results/e1/r/SUCCEEDED_0.json']),
+        'results/e1/r/SUCCEEDED_0.json': JSON.stringify([RESULTS[1]]),
+      });
+      const limits: [string, number][] = [];
+      const store: ObjectStore = {
+        ...memory,
+        get: async (key, maxBytes) => {
+          limits.push([key, maxBytes]);
+          return memory.get(key, maxBytes);
+        },
+      };
+
+      // Act
+      await reportBatch({ store }, input);
+
+      // Assess
+      expect(limits).toEqual([
+        ['results/e1/items.json', 256 * 2 ** 20],
+        ['results/e1/r/manifest.json', 16 * 2 ** 20],
+        ['results/e1/r/SUCCEEDED_0.json', 2 ** 30],
+      ]);
     });
 
     it('refuses to read a result file larger than the limit', async () => {
