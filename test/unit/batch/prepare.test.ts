@@ -126,4 +126,115 @@ describe('batch/prepare', () => {
     expect(error.code).toBe('INPUT_TOO_LARGE');
     expect(error.message).toContain('more than 1024 for at most 1 rows');
   });
+
+  it('names the missing object and the bucket it looked in', async () => {
+    // Prepare
+    const store = createMemoryStore('batch-bucket', {});
+
+    // Act
+    const error = await rejectionOf(prepareBatch({ store, config: CONFIG }, { key: 'inputs/missing.csv', execution: 'e1' }));
+
+    // Assess
+    expect(error.message).toBe('INPUT_NOT_FOUND: no object inputs/missing.csv in bucket batch-bucket');
+  });
+
+  it('states the size of a refused object, the byte limit and the row limit it comes from', async () => {
+    // Prepare
+    const body = `out_order_no,reason\n${'x'.repeat(3000)}\n`;
+    const store = createMemoryStore('batch-bucket', { 'inputs/huge.csv': body });
+
+    // Act
+    const error = await rejectionOf(prepareBatch({ store, config: { ...CONFIG, maxRows: 2 } }, { key: 'inputs/huge.csv', execution: 'e1' }));
+
+    // Assess
+    expect(error.message).toBe(`INPUT_TOO_LARGE: inputs/huge.csv is ${body.length} bytes, more than 2048 for at most 2 rows (batchMaxRows)`);
+    expect(store.writes).toEqual([]);
+  });
+
+  it('reads an object of up to 1024 bytes per allowed row', async () => {
+    // Prepare
+    const head = 'out_order_no,reason\nA1,';
+    const body = `${head}${'x'.repeat(1024 - head.length - 1)}\n`;
+    const store = createMemoryStore('batch-bucket', { 'inputs/full.csv': body });
+
+    // Act
+    const error = await rejectionOf(prepareBatch({ store, config: { ...CONFIG, maxRows: 1 } }, { key: 'inputs/full.csv', execution: 'e1' }));
+
+    // Assess
+    expect(body).toHaveLength(1024);
+    expect(error.message).toBe('FILE_REFUSED: inputs/full.csv has 1 problem; no order was touched:\nline 2: INVALID_REASON: reason must be 1-50 characters');
+    expect(store.writes).toEqual([]);
+  });
+
+  it('lists up to 200 problems in the refusal itself and writes no refusal.txt', async () => {
+    // Prepare
+    const rows = Array.from({ length: 200 }, (_, i) => `A${i},`).join('\n');
+    const store = createMemoryStore('batch-bucket', { 'inputs/bad.csv': `out_order_no,reason\n${rows}\n` });
+
+    // Act
+    const error = await rejectionOf(prepareBatch({ store, config: { ...CONFIG, maxRows: 1000 } }, { key: 'inputs/bad.csv', execution: 'e1' }));
+
+    // Assess
+    const lines = error.message.split('\n');
+    expect(lines[0]).toBe('FILE_REFUSED: inputs/bad.csv has 200 problems; no order was touched:');
+    expect(lines).toHaveLength(201);
+    expect(lines.at(-1)).toBe('line 201: INVALID_REASON: reason must be 1-50 characters');
+    expect(store.writes).toEqual([]);
+  });
+
+  it('writes every problem of a refusal over 200 problems to refusal.txt as plain text, one per line', async () => {
+    // Prepare
+    const rows = Array.from({ length: 201 }, (_, i) => `A${i},`).join('\n');
+    const store = createMemoryStore('batch-bucket', { 'inputs/bad.csv': `out_order_no,reason\n${rows}\n` });
+
+    // Act
+    const error = await rejectionOf(prepareBatch({ store, config: { ...CONFIG, maxRows: 1000 } }, { key: 'inputs/bad.csv', execution: 'e1' }));
+
+    // Assess
+    const expected = Array.from({ length: 201 }, (_, i) => `line ${i + 2}: INVALID_REASON: reason must be 1-50 characters`);
+    expect(error.message).toBe(
+      ['FILE_REFUSED: inputs/bad.csv has 201 problems; no order was touched:', ...expected.slice(0, 200), '... and 1 more', 'The full list: results/e1/refusal.txt'].join('\n'),
+    );
+    expect(store.writes).toEqual([{ key: 'results/e1/refusal.txt', contentType: 'text/plain; charset=utf-8' }]);
+    expect(store.text('results/e1/refusal.txt')).toBe(`${expected.join('\n')}\n`);
+  });
+
+  it('cuts a refusal of fewer than 200 long problems after the last whole problem within 30,000 characters', async () => {
+    // Prepare
+    const field = 'z'.repeat(400);
+    const rows = Array.from({ length: 100 }, (_, i) => JSON.stringify({ out_order_no: `A${i}`, reason: 'x', [field]: '1' })).join('\n');
+    const store = createMemoryStore('batch-bucket', { 'inputs/bad.jsonl': `${rows}\n` });
+
+    // Act
+    const error = await rejectionOf(prepareBatch({ store, config: CONFIG }, { key: 'inputs/bad.jsonl', execution: 'e1' }));
+
+    // Assess
+    const problem = (line: number): string => `line ${line}: unknown field ${field} (the fields are out_order_no, reason, service_id, appid)`;
+    const all = ['inputs/bad.jsonl has 100 problems; no order was touched:', ...Array.from({ length: 100 }, (_, i) => problem(i + 1))];
+    const fits = all.filter((_, count) => all.slice(0, count + 1).join('\n').length <= 30_000);
+    expect(fits.length).toBeLessThan(all.length);
+    expect(error.message).toBe(`FILE_REFUSED: ${[...fits, '...', 'The full list: results/e1/refusal.txt'].join('\n')}`);
+    expect(store.text('results/e1/refusal.txt')).toBe(`${all.slice(1).join('\n')}\n`);
+  });
+
+  it('keeps a refusal of exactly 30,000 characters whole', async () => {
+    // Prepare: 60 problems whose last unknown field is padded so that the refusal is 30,000 characters.
+    const problem = (line: number, field: string): string => `line ${line}: unknown field ${field} (the fields are out_order_no, reason, service_id, appid)`;
+    const field = 'z'.repeat(400);
+    const head = 'inputs/bad.jsonl has 60 problems; no order was touched:';
+    const shortText = [head, ...Array.from({ length: 60 }, (_, i) => problem(i + 1, field))].join('\n');
+    const last = 'z'.repeat(400 + 30_000 - shortText.length);
+    const fields = Array.from({ length: 60 }, (_, i) => (i === 59 ? last : field));
+    const rows = fields.map((name, i) => JSON.stringify({ out_order_no: `A${i}`, reason: 'x', [name]: '1' })).join('\n');
+    const store = createMemoryStore('batch-bucket', { 'inputs/bad.jsonl': `${rows}\n` });
+    const text = [head, ...fields.map((name, i) => problem(i + 1, name))].join('\n');
+
+    // Act
+    const error = await rejectionOf(prepareBatch({ store, config: CONFIG }, { key: 'inputs/bad.jsonl', execution: 'e1' }));
+
+    // Assess
+    expect(text).toHaveLength(30_000);
+    expect(error.message).toBe(`FILE_REFUSED: ${text}`);
+    expect(store.writes).toEqual([]);
+  });
 });

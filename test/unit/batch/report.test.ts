@@ -5,6 +5,7 @@ import { parseBatchFile } from '../../../lib/batch/input-file.js';
 import type { BatchItem } from '../../../lib/batch/input-file.js';
 import { buildReport, describeCause, formatReport, formatRetry, reportBatch } from '../../../lib/batch/report.js';
 import type { ChildResult } from '../../../lib/batch/report.js';
+import type { ObjectStore } from '../../../lib/batch/store.js';
 import { createMemoryStore } from '../../helpers/memory-store.js';
 
 const lambdaCause = (errorType: string, errorMessage: string): string => JSON.stringify({ errorType, errorMessage });
@@ -70,6 +71,35 @@ describe('batch/report', () => {
       // Assess
       expect(report.rows[0]?.outcome).toBe('cancelled');
     });
+
+    it.each([
+      { name: 'no result', results: [], row: { error: 'NoResult', code: '', message: 'the map run has no result for this order' } },
+      { name: 'an output without an outcome', results: [succeeded(A1, { order_id: '1001', state: 'REVOKED' })], row: { error: 'UnknownOutcome', code: '', message: 'the order ended without an outcome' } },
+      { name: 'a result with neither status nor error', results: [{ Input: JSON.stringify(A1) }], row: { error: 'Unknown', code: '', message: '' } },
+      {
+        name: 'a failed child execution',
+        results: [{ Status: 'FAILED', Input: JSON.stringify(A1), Error: 'ConfigError', Cause: lambdaCause('ConfigError', 'CONFIG_INVALID: x') }],
+        row: { error: 'ConfigError', code: 'CONFIG_INVALID', message: 'CONFIG_INVALID: x' },
+      },
+    ])('writes the row of an order with $name as failed, with no order_id or state', ({ results, row }) => {
+      // Act
+      const report = buildReport([A1], results);
+
+      // Assess
+      expect(report.rows).toEqual([{ out_order_no: 'A1', outcome: 'failed', order_id: '', state: '', ...row }]);
+    });
+
+    it.each([
+      { name: 'an input that is not JSON', result: { Status: 'SUCCEEDED', Input: '{', Output: JSON.stringify({ outcome: 'cancelled' }) } },
+      { name: 'no input', result: { Status: 'SUCCEEDED', Output: JSON.stringify({ outcome: 'cancelled' }) } },
+      { name: 'an out_order_no that is not a string', result: { Status: 'SUCCEEDED', Input: JSON.stringify({ out_order_no: 1 }), Output: JSON.stringify({ outcome: 'cancelled' }) } },
+    ])('ignores a result with $name, which names no order', ({ result }) => {
+      // Act
+      const report = buildReport([A1], [result, succeeded(A1, { outcome: 'not_found', error: 'OrderNotFoundError' })]);
+
+      // Assess
+      expect(report.rows.map((row) => [row.out_order_no, row.outcome])).toEqual([['A1', 'not_found']]);
+    });
   });
 
   describe('describeCause', () => {
@@ -77,10 +107,22 @@ describe('batch/report', () => {
       { cause: lambdaCause('TransientError', 'SYSTEMERROR: 系统超时'), code: 'SYSTEMERROR', message: 'SYSTEMERROR: 系统超时' },
       { cause: 'Lambda.ServiceException (Service: AWSLambda; Status Code: 500)', code: '', message: 'Lambda.ServiceException (Service: AWSLambda; Status Code: 500)' },
       { cause: lambdaCause('Sandbox.Timedout', 'RequestId: 1 Error: Task timed out after 29.00 seconds'), code: '', message: 'RequestId: 1 Error: Task timed out after 29.00 seconds' },
+      { cause: lambdaCause('Error', 'upstream said SYSTEMERROR: busy'), code: '', message: 'upstream said SYSTEMERROR: busy' },
       { cause: undefined, code: '', message: '' },
     ])('reads code $code from a cause', ({ cause, code, message }) => {
       // Assess
       expect(describeCause(cause)).toEqual({ code, message });
+    });
+
+    it('keeps the first 500 characters of a long message', () => {
+      // Prepare
+      const message = `SYSTEMERROR: ${'系'.repeat(600)}`;
+
+      // Act
+      const described = describeCause(lambdaCause('TransientError', message));
+
+      // Assess
+      expect(described).toEqual({ code: 'SYSTEMERROR', message: message.slice(0, 500) });
     });
   });
 
@@ -177,6 +219,140 @@ describe('batch/report', () => {
 
       // Assess
       expect(error).toMatchObject({ name: 'BatchResultsError', code: 'WRONG_BUCKET' });
+      expect(store.reads).toEqual([]);
+    });
+    it('writes report.csv and retry.csv as UTF-8 CSV', async () => {
+      // Prepare
+      const store = createMemoryStore('batch-bucket', {
+        'results/e1/items.json': JSON.stringify([A1]),
+        'results/e1/r/manifest.json': manifest([]),
+      });
+
+      // Act
+      await reportBatch({ store }, input);
+
+      // Assess
+      expect(store.writes).toEqual([
+        { key: 'results/e1/report.csv', contentType: 'text/csv; charset=utf-8' },
+        { key: 'results/e1/retry.csv', contentType: 'text/csv; charset=utf-8' },
+      ]);
+    });
+
+    it('reads the result files of failed children too', async () => {
+      // Prepare
+      const store = createMemoryStore('batch-bucket', {
+        'results/e1/items.json': JSON.stringify([A1, A2]),
+        'results/e1/r/manifest.json': JSON.stringify({ ResultFiles: { SUCCEEDED: [{ Key: 'results/e1/r/SUCCEEDED_0.json' }], FAILED: [{ Key: 'results/e1/r/FAILED_0.json' }] } }),
+        'results/e1/r/SUCCEEDED_0.json': JSON.stringify([RESULTS[1]]),
+        'results/e1/r/FAILED_0.json': JSON.stringify([{ Status: 'FAILED', Input: JSON.stringify(A2), Error: 'ConfigError', Cause: lambdaCause('ConfigError', 'CONFIG_INVALID: x') }]),
+      });
+
+      // Act
+      const summary = await reportBatch({ store }, input);
+
+      // Assess
+      expect(summary.counts).toMatchObject({ cancelled: 1, failed: 1 });
+      expect(parseCsv((store.text('results/e1/report.csv') ?? '').slice(1))[2]?.cells).toEqual(['A2', 'failed', '', '', 'ConfigError', 'CONFIG_INVALID', 'CONFIG_INVALID: x']);
+    });
+
+    it.each([
+      { name: 'no ResultFiles', manifest: {} },
+      { name: 'only failed files', manifest: { ResultFiles: { FAILED: [] } } },
+      { name: 'only succeeded files', manifest: { ResultFiles: { SUCCEEDED: [] } } },
+    ])('reads a manifest with $name as no results, every order failed', async ({ manifest: listed }) => {
+      // Prepare
+      const store = createMemoryStore('batch-bucket', { 'results/e1/items.json': JSON.stringify([A1]), 'results/e1/r/manifest.json': JSON.stringify(listed) });
+
+      // Act
+      const summary = await reportBatch({ store }, input);
+
+      // Assess
+      expect(summary.counts).toMatchObject({ failed: 1 });
+      expect(store.text('results/e1/retry.csv')).toBe(formatRetry([A1]));
+    });
+
+    it.each([
+      { name: 'the items are missing', objects: {}, message: 'results/e1/items.json is missing' },
+      { name: 'the manifest is not JSON', objects: { 'results/e1/items.json': '[]', 'results/e1/r/manifest.json': 'x' }, message: 'results/e1/r/manifest.json is not JSON' },
+      { name: 'the items are not an array', objects: { 'results/e1/items.json': '{}', 'results/e1/r/manifest.json': manifest([]) }, message: 'results/e1/items.json is not a JSON array' },
+      {
+        name: 'the manifest lists a file without a key',
+        objects: { 'results/e1/items.json': '[]', 'results/e1/r/manifest.json': JSON.stringify({ ResultFiles: { SUCCEEDED: [{ Size: 1 }] } }) },
+        message: 'results/e1/r/manifest.json lists a file without a key',
+      },
+      {
+        name: 'a result file is not an array',
+        objects: { 'results/e1/items.json': '[]', 'results/e1/r/manifest.json': manifest(['results/e1/r/SUCCEEDED_0.json']), 'results/e1/r/SUCCEEDED_0.json': '{}' },
+        message: 'results/e1/r/SUCCEEDED_0.json is not a JSON array',
+      },
+    ])('names what it could not read when $name', async ({ objects, message }) => {
+      // Prepare
+      const store = createMemoryStore('batch-bucket', objects as Record<string, string>);
+
+      // Act
+      const error = await reportBatch({ store }, input).catch((caught: unknown) => caught);
+
+      // Assess
+      expect(error).toBeInstanceOf(BatchResultsError);
+      expect(error).toMatchObject({ code: 'RESULTS_UNREADABLE', message: `RESULTS_UNREADABLE: ${message}` });
+      expect(store.writes).toEqual([]);
+    });
+
+    it('reads the items up to 256 MiB, the manifest up to 16 MiB and each result file up to 1 GiB', async () => {
+      // Prepare
+      const memory = createMemoryStore('batch-bucket', {
+        'results/e1/items.json': JSON.stringify([A1]),
+        'results/e1/r/manifest.json': manifest(['results/e1/r/SUCCEEDED_0.json']),
+        'results/e1/r/SUCCEEDED_0.json': JSON.stringify([RESULTS[1]]),
+      });
+      const limits: [string, number][] = [];
+      const store: ObjectStore = {
+        ...memory,
+        get: async (key, maxBytes) => {
+          limits.push([key, maxBytes]);
+          return memory.get(key, maxBytes);
+        },
+      };
+
+      // Act
+      await reportBatch({ store }, input);
+
+      // Assess
+      expect(limits).toEqual([
+        ['results/e1/items.json', 256 * 2 ** 20],
+        ['results/e1/r/manifest.json', 16 * 2 ** 20],
+        ['results/e1/r/SUCCEEDED_0.json', 2 ** 30],
+      ]);
+    });
+
+    it('refuses to read a result file larger than the limit', async () => {
+      // Prepare
+      const memory = createMemoryStore('batch-bucket', { 'results/e1/items.json': '[]', 'results/e1/r/manifest.json': manifest(['results/e1/r/SUCCEEDED_0.json']) });
+      const store: ObjectStore = {
+        ...memory,
+        get: async (key, maxBytes) => (key === 'results/e1/r/SUCCEEDED_0.json' ? { kind: 'tooLarge', bytes: maxBytes + 1 } : memory.get(key, maxBytes)),
+      };
+
+      // Act
+      const error = await reportBatch({ store }, input).catch((caught: unknown) => caught);
+
+      // Assess
+      expect(error).toMatchObject({ name: 'BatchResultsError', code: 'RESULTS_UNREADABLE', message: 'RESULTS_UNREADABLE: results/e1/r/SUCCEEDED_0.json is too large' });
+      expect(memory.writes).toEqual([]);
+    });
+
+    it.each([
+      { name: 'the prepared items', change: { prepared: { bucket: 'elsewhere', itemsKey: 'results/e1/items.json' } } },
+      { name: 'the results', change: { results: { Bucket: 'elsewhere', Key: 'results/e1/r/manifest.json' } } },
+    ])('refuses $name in another bucket, naming its own', async ({ change }) => {
+      // Prepare
+      const store = createMemoryStore('batch-bucket', {});
+
+      // Act
+      const error = await reportBatch({ store }, { ...input, ...change }).catch((caught: unknown) => caught);
+
+      // Assess
+      expect(error).toMatchObject({ name: 'BatchResultsError', code: 'WRONG_BUCKET', message: 'WRONG_BUCKET: the results must be in batch-bucket' });
       expect(store.reads).toEqual([]);
     });
   });
