@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatCell } from '../../../lib/batch/csv.js';
-import { describeProblems, parseBatchFile } from '../../../lib/batch/input-file.js';
+import { describeProblems, detectFormat, parseBatchFile } from '../../../lib/batch/input-file.js';
 import type { BatchItem, ParseOptions } from '../../../lib/batch/input-file.js';
 import { validAppid, validOutOrderNo, validReason, validServiceId } from '../fuzz/arbitraries/strings.js';
 
@@ -289,6 +289,184 @@ describe('batch/input-file', () => {
         }),
         { seed: 1_128, numRuns: 200 },
       );
+    });
+  });
+
+  describe('detectFormat', () => {
+    it.each([
+      { name: 'orders.csv', text: '{"out_order_no":"A1"}', format: 'csv' },
+      { name: 'ORDERS.CSV', text: '{"out_order_no":"A1"}', format: 'csv' },
+      { name: 'orders.jsonl', text: 'out_order_no,reason', format: 'jsonl' },
+      { name: 'orders.ndjson', text: 'out_order_no,reason', format: 'jsonl' },
+      { name: 'Orders.NDJSON', text: 'out_order_no,reason', format: 'jsonl' },
+      { name: 'orders.txt', text: 'out_order_no,reason', format: 'csv' },
+      { name: 'orders', text: '{"out_order_no":"A1"}', format: 'jsonl' },
+      { name: 'orders', text: ' \r\n\t{"out_order_no":"A1"}', format: 'jsonl' },
+      { name: 'orders', text: 'reason,{', format: 'csv' },
+      { name: 'orders', text: '', format: 'csv' },
+    ])('takes $name with $text as $format: the extension decides, else a leading {', ({ name, text, format }) => {
+      // Act
+      const detected = detectFormat(name, text);
+
+      // Assess
+      expect(detected).toBe(format);
+    });
+  });
+
+  describe('parseBatchFile: edge rules', () => {
+    it('reads a CSV file whose name has no known extension as CSV', () => {
+      // Act
+      const parsed = parse('out_order_no,reason\nA1,x\n', { name: 'inputs/orders' });
+
+      // Assess
+      expect(parsed.format).toBe('csv');
+      expect(parsed.problems).toEqual([]);
+      expect(parsed.rows).toEqual([{ line: 2, item: { out_order_no: 'A1', reason: 'x' } }]);
+    });
+
+    it('reads a file that starts with a byte order mark written twice', () => {
+      // Prepare
+      const text = '\uFEFF\uFEFF{"out_order_no":"A1","reason":"x"}\n';
+
+      // Act
+      const parsed = parse(text, { name: 'orders.jsonl' });
+
+      // Assess
+      expect(parsed.problems).toEqual([]);
+      expect(parsed.rows).toEqual([{ line: 1, item: { out_order_no: 'A1', reason: 'x' } }]);
+    });
+
+    it('names the last line as not UTF-8 when the bad byte ends a file without a final line feed', () => {
+      // Prepare
+      const file = new Uint8Array([...bytes('out_order_no,reason\nA1,x\n'), 0x41, 0x32, 0x2c, 0xff]);
+
+      // Act
+      const parsed = parseBatchFile(file, WITH_DEFAULTS);
+
+      // Assess
+      expect(parsed).toEqual({ format: 'csv', rows: [], problems: [{ line: 3, message: 'not valid UTF-8 (save the file as UTF-8)' }] });
+    });
+
+    it('gives an item only the fields its row has, blank optional cells left out', () => {
+      // Act
+      const parsed = parse('out_order_no,reason,service_id,appid\nA1,x,,\nA2,x,123,\n');
+
+      // Assess
+      expect(parsed.rows.map((row) => Object.keys(row.item))).toEqual([
+        ['out_order_no', 'reason'],
+        ['out_order_no', 'reason', 'service_id'],
+      ]);
+    });
+
+    it('ignores blanks around the header\'s column names', () => {
+      // Act
+      const parsed = parse(' out_order_no , reason\nA1,x\n');
+
+      // Assess
+      expect(parsed.problems).toEqual([]);
+      expect(parsed.rows).toEqual([{ line: 2, item: { out_order_no: 'A1', reason: 'x' } }]);
+    });
+
+    it.each([
+      { name: 'a header with an unclosed quote', text: '"out_order_no,reason\nA1,x\n', problems: ['1: header: a quoted cell is not closed'] },
+      {
+        name: 'a header with an empty column',
+        text: 'out_order_no,reason,\nA1,x,\n',
+        problems: ['1: header: unknown column (empty) (the columns are out_order_no, reason, service_id, appid)'],
+      },
+      {
+        name: 'a header with two empty columns',
+        text: 'out_order_no,reason,,\nA1,x,,\n',
+        problems: [
+          '1: header: column (empty) appears twice',
+          '1: header: unknown column (empty) (the columns are out_order_no, reason, service_id, appid)',
+          '1: header: unknown column (empty) (the columns are out_order_no, reason, service_id, appid)',
+        ],
+      },
+      {
+        name: 'a malformed out_order_no twice, without echoing it',
+        text: 'out_order_no,reason\nA 1,x\nA 1,y\n',
+        problems: [
+          '2: INVALID_OUT_ORDER_NO: out_order_no must be 1-32 characters of 0-9 A-Z a-z _ - | *',
+          '3: INVALID_OUT_ORDER_NO: out_order_no must be 1-32 characters of 0-9 A-Z a-z _ - | *',
+          '3: out_order_no is also on line 2',
+        ],
+      },
+      {
+        name: 'an empty out_order_no twice, without calling it a duplicate',
+        text: 'out_order_no,reason\n,x\n,y\n',
+        problems: [
+          '2: INVALID_OUT_ORDER_NO: out_order_no must be 1-32 characters of 0-9 A-Z a-z _ - | *',
+          '3: INVALID_OUT_ORDER_NO: out_order_no must be 1-32 characters of 0-9 A-Z a-z _ - | *',
+        ],
+      },
+      {
+        name: 'a duplicate before other bad rows, in line order',
+        text: 'out_order_no,reason\nA1,x\nA1,y\nB 1,z\nB2,\n',
+        problems: [
+          '3: out_order_no A1 is also on line 2',
+          '4: INVALID_OUT_ORDER_NO: out_order_no must be 1-32 characters of 0-9 A-Z a-z _ - | *',
+          '5: INVALID_REASON: reason must be 1-50 characters',
+        ],
+      },
+      { name: 'JSON Lines of only blank lines, as empty', text: '\n  \n\t\n', file: 'a.jsonl', problems: ['-: the file is empty'] },
+      {
+        name: 'JSON Lines with values that are not objects',
+        text: '42\nnull\n"A1"\ntrue\n',
+        file: 'a.jsonl',
+        problems: ['1: not a JSON object', '2: not a JSON object', '3: not a JSON object', '4: not a JSON object'],
+      },
+      {
+        name: 'JSON Lines with two unknown fields, naming both',
+        text: '{"out_order_no":"A1","reason":"x","mch_id":"1","sub_mchid":"2"}\n',
+        file: 'a.jsonl',
+        problems: ['1: unknown field mch_id, sub_mchid (the fields are out_order_no, reason, service_id, appid)'],
+      },
+      {
+        name: 'JSON Lines with an optional field that is a number, not blank',
+        text: '{"out_order_no":"A1","reason":"x","service_id":123}\n',
+        file: 'a.jsonl',
+        problems: ['1: INVALID_SERVICE_ID: service_id must be a JSON string'],
+      },
+      {
+        name: 'JSON Lines with the same out_order_no twice, in line order',
+        text: '{"out_order_no":"A1","reason":"x"}\n{"out_order_no":"A1","reason":"y"}\n{"out_order_no":"B 1","reason":"z"}\n',
+        file: 'a.jsonl',
+        problems: ['2: out_order_no A1 is also on line 1', '3: INVALID_OUT_ORDER_NO: out_order_no must be 1-32 characters of 0-9 A-Z a-z _ - | *'],
+      },
+      {
+        name: 'JSON Lines with the same number or no out_order_no twice, without calling them duplicates',
+        text: '{"reason":"x"}\n{"reason":"y"}\n{"out_order_no":12,"reason":"x"}\n{"out_order_no":12,"reason":"x"}\n',
+        file: 'a.jsonl',
+        problems: [
+          '1: MISSING_OUT_ORDER_NO: out_order_no is required',
+          '2: MISSING_OUT_ORDER_NO: out_order_no is required',
+          '3: INVALID_OUT_ORDER_NO: out_order_no must be a JSON string',
+          '4: INVALID_OUT_ORDER_NO: out_order_no must be a JSON string',
+        ],
+      },
+      {
+        name: 'JSON Lines with more rows than maxRows, blank lines not counted',
+        text: '{"out_order_no":"A1","reason":"x"}\n  \n{"out_order_no":"A2","reason":"x"}\n{"out_order_no":"A3","reason":"x"}\n',
+        file: 'a.jsonl',
+        maxRows: 2,
+        problems: ['-: 3 rows, more than the limit of 2 (batchMaxRows): split the file'],
+      },
+    ])('refuses $name', ({ text, file, maxRows, problems }) => {
+      // Act
+      const found = problemsOf(text, { name: file ?? 'orders.csv', maxRows: maxRows ?? 100 });
+
+      // Assess
+      expect(found).toEqual(problems);
+    });
+
+    it('accepts JSON Lines with blank lines, as many rows as maxRows', () => {
+      // Act
+      const parsed = parse('{"out_order_no":"A1","reason":"x"}\n \t \n{"out_order_no":"A2","reason":"x"}\n', { name: 'a.jsonl', maxRows: 2 });
+
+      // Assess
+      expect(parsed.problems).toEqual([]);
+      expect(parsed.rows.map((row) => row.line)).toEqual([1, 3]);
     });
   });
 });
