@@ -13,6 +13,8 @@ describe('batch/csv', () => {
       { name: 'a doubled quote', text: '"say ""hi""",x\n', records: [{ line: 1, cells: ['say "hi"', 'x'] }] },
       { name: 'an empty quoted cell', text: 'a,"",c\n', records: [{ line: 1, cells: ['a', '', 'c'] }] },
       { name: 'empty cells', text: 'a,,\n', records: [{ line: 1, cells: ['a', '', ''] }] },
+      { name: 'an empty first cell before others (no blank line)', text: ',x\r\n', records: [{ line: 1, cells: ['', 'x'] }] },
+      { name: 'a lone quote, never closed (a problem, not a blank line)', text: '"', records: [{ line: 1, cells: [''], problem: 'a quoted cell is not closed' }] },
       {
         name: 'a line break inside quotes, which moves the next record\'s line',
         text: 'h1,h2\r\n"two\r\nlines",x\r\nnext,y\r\n',
@@ -53,6 +55,8 @@ describe('batch/csv', () => {
       { value: 'say "hi"', cell: '"say ""hi"""' },
       { value: 'two\nlines', cell: '"two\nlines"' },
       { value: ' edge', cell: '" edge"' },
+      { value: 'edge ', cell: '"edge "' },
+      { value: 'the order is finished', cell: 'the order is finished' },
       { value: '', cell: '' },
       { value: '用户投诉', cell: '用户投诉' },
     ])('writes $value as $cell', ({ value, cell }) => {
