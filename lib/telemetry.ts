@@ -139,11 +139,13 @@ const createTelemetry = (options: {
    * with or without a host, with or without a certificate); every later line reuses them and sets
    * only the values, which saves its per-call bookkeeping (docs/performance.md).
    */
-  const directivesFor = (values: readonly MetricValue[]): readonly unknown[] =>
-    directives.get(values.map(([name]) => name).join()) ?? writeDirectives(values);
+  const directivesFor = (values: readonly MetricValue[]): readonly unknown[] => {
+    const names = values.map(([name]) => name).join();
+    return directives.get(names) ?? writeDirectives(names, values);
+  };
 
   /** Powertools Metrics' directives for a new set of metrics, kept for every later line with the same set. */
-  const writeDirectives = (values: readonly MetricValue[]): readonly unknown[] => {
+  const writeDirectives = (names: string, values: readonly MetricValue[]): readonly unknown[] => {
     metrics.addDimension(OUTCOME_DIMENSION, 'Success');
     for (const [name, unit, value] of values) metrics.addMetric(name, unit, value);
     const serialized = metrics.serializeMetrics() as unknown as { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } };
@@ -153,7 +155,7 @@ const createTelemetry = (options: {
     // The same values again without `Outcome`: one more dimension set in the same directive (it
     // holds one set so far, with `Outcome`).
     for (const directive of written) directive.Dimensions.push(directive.Dimensions.flat().filter((name) => name !== OUTCOME_DIMENSION));
-    directives.set(values.map(([name]) => name).join(), written);
+    directives.set(names, written);
     return written;
   };
 
